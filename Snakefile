@@ -1,0 +1,24 @@
+# Graph of Models: datasets -> parquet -> embeddings -> per-pair edges -> similarity graph.
+# `snakemake --cores all` builds everything listed in config.yaml; see README.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/common.smk"
+include: "rules/convert.smk"
+include: "rules/embed.smk"
+include: "rules/edges.smk"
+include: "rules/graph.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        graph_outputs(),

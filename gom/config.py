@@ -1,0 +1,204 @@
+"""Configuration: one clear message for every mistake, before any job runs.
+
+``prepare`` is what the Snakefile calls: it checks the config against
+``schemas/config.schema.yaml`` with messages that name the offending key (and suggest the
+key that was probably meant), checks dataset names and source files, then lets
+``snakemake.utils.validate`` fill in the schema's defaults.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import glob
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from gom.errors import GomError
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+PAIR_SEPARATOR = "__"
+
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def load_schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- YAML files
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise GomError(
+                f"{node.start_mark.name}, line {key_node.start_mark.line + 1}: duplicate key "
+                f"'{key}' (first given on line {seen[key] + 1}); each dataset name and config "
+                "key may appear only once"
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def check_config_file(path: str | Path) -> dict:
+    """Parse a config file, refusing duplicate keys and YAML syntax errors with their line."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as f:
+            return yaml.load(f, Loader=_StrictLoader) or {}
+    except yaml.YAMLError as e:
+        raise GomError(f"{path}: not valid YAML: {e}") from None
+
+
+def load(path: str | Path, base_dir: str | Path | None = None) -> tuple[dict, dict]:
+    """Read, check and complete a config file outside Snakemake (CLI, tests).
+
+    Returns the config with defaults filled in and the resolved sources of every dataset.
+    """
+    config = check_config_file(path)
+    return config, prepare(config, base_dir=base_dir)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def _key(path: Iterable) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _schema_error_message(error) -> str:
+    where = _key(error.absolute_path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, Mapping):
+        known = list(error.schema.get("properties", {}))
+        extras = [k for k in instance if k not in known]
+        parts = []
+        for extra in extras:
+            close = difflib.get_close_matches(str(extra), known, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            full = f"{where}.{extra}" if error.absolute_path else str(extra)
+            parts.append(f"unknown config key '{full}'{hint}")
+        return f"{'; '.join(parts)} (known keys here: {', '.join(known)})"
+    if error.validator == "required":
+        return f"config key '{where}' lacks {error.message.split(' is ')[0]}, which is required"
+    if error.validator == "minProperties" and where == "datasets":
+        return "config key 'datasets' is empty: list at least one dataset"
+    if error.validator == "type" and where == "datasets" and instance is None:
+        return "config key 'datasets' is empty: list at least one dataset"
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"config key '{where}' is {instance!r}; it must be one of: {allowed}"
+    if error.validator == "type":
+        return f"config key '{where}' is {instance!r}; it must be of type {error.validator_value}"
+    return f"config key '{where}': {error.message}"
+
+
+def check_schema(config: Mapping) -> None:
+    """Raise GomError for the first schema violation, phrased for a person."""
+    validator = Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        raise GomError(_schema_error_message(errors[0]))
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def check_names(names: Iterable[str]) -> None:
+    lowered: dict[str, str] = {}
+    for name in names:
+        if not NAME_RE.match(name) or PAIR_SEPARATOR in name:
+            raise GomError(
+                f"dataset name '{name}' is invalid: use letters, digits, '_' and '-' only, "
+                f"without '{PAIR_SEPARATOR}' (it separates the two names in edge files)"
+            )
+        other = lowered.setdefault(name.lower(), name)
+        if other != name:
+            raise GomError(
+                f"dataset names '{other}' and '{name}' differ only in case; their files would "
+                "collide on case-insensitive file systems: rename one"
+            )
+
+
+def resolve_sources(name: str, dataset: Mapping, base_dir: str | Path | None = None) -> list[dict]:
+    """Expand each source's glob into concrete files, each with its format, encoding and renames.
+
+    Paths stay relative to ``base_dir`` (the working directory by default), as written in the config.
+    """
+    base = Path(base_dir) if base_dir is not None else Path(".")
+    resolved = []
+    for i, source in enumerate(dataset["sources"]):
+        where = f"dataset '{name}', source {i + 1}"
+        pattern = source["path"]
+        if glob.has_magic(pattern):
+            matches = sorted(m for m in glob.glob(pattern, root_dir=base, recursive=True) if (base / m).is_file())
+            if not matches:
+                raise GomError(f"{where}: glob pattern '{pattern}' matches no file")
+        elif (base / pattern).is_file():
+            matches = [pattern]
+        else:
+            raise GomError(f"{where}: file '{pattern}' does not exist")
+        encoding = source.get("encoding", "utf-8")
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise GomError(f"{where}: unknown encoding '{encoding}' (e.g. utf-8, latin1, cp1252)") from None
+        for match in matches:
+            path = Path(match)
+            fmt = source.get("format") or FORMATS_BY_SUFFIX.get(path.suffix.lower())
+            if fmt is None:
+                known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+                raise GomError(
+                    f"{where}: file '{match}' has an unknown format (suffix '{path.suffix}'); "
+                    f"use one of {known} or set 'format:' (csv, tsv, json, jsonl, parquet)"
+                )
+            entry = {"path": match, "format": fmt, "encoding": encoding, "rename": dict(source.get("rename") or {})}
+            if source.get("delimiter") is not None:
+                entry["delimiter"] = source["delimiter"]
+            resolved.append(entry)
+    return resolved
+
+
+def prepare(config: dict, configfiles: Iterable[str | Path] = (), base_dir: str | Path | None = None) -> dict[str, list[dict]]:
+    """Check ``config`` (and the files it came from), fill in defaults, resolve every source.
+
+    Returns ``{dataset name: [resolved source, ...]}``. Raises GomError on the first problem.
+    """
+    from snakemake.utils import validate
+
+    for path in configfiles:
+        check_config_file(path)
+    check_schema(config)
+    check_names(config["datasets"])
+    validate(config, schema=str(SCHEMA_PATH))  # fills in the schema's defaults
+    return {name: resolve_sources(name, ds, base_dir) for name, ds in config["datasets"].items()}
+
+
+def items_column(config: Mapping, name: str) -> str:
+    """The column a dataset's jaccard item set is built from."""
+    return config["datasets"][name].get("items_column") or config["metrics"]["jaccard"]["column"]

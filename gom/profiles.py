@@ -1,0 +1,129 @@
+"""Stage 3, profile: everything an edge needs from one dataset, computed once per dataset.
+
+A pair's metrics then cost O(vocabulary + non-zeros) instead of re-reading, re-tokenising and
+re-fitting both datasets for each of the N(N-1)/2 pairs:
+
+- the mean of the L2-normalised embeddings (mean_cosine, centroid_cosine);
+- term counts per row with scikit-learn's CountVectorizer (tfidf_cosine: the pair's IDF is
+  fitted from the two datasets' document frequencies, see ``gom.edges``);
+- the normalised item set (jaccard).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+
+from gom.errors import GomError
+from gom.io import atomic_path
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Profile:
+    n_rows: int
+    mean: np.ndarray  # mean of the L2-normalised embeddings, float64
+    vocab: np.ndarray  # terms, in column order of ``counts``
+    counts: sparse.csr_matrix  # rows x terms, raw term counts
+    items: np.ndarray  # sorted normalised items
+
+    @property
+    def doc_freq(self) -> np.ndarray:
+        return np.bincount(self.counts.indices, minlength=len(self.vocab))
+
+
+def mean_unit_vector(x: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """Mean of the rows of ``x`` after L2-normalising each, in float64, in O(chunk) extra memory."""
+    total = np.zeros(x.shape[1], dtype=np.float64)
+    for start in range(0, x.shape[0], chunk):
+        block = np.asarray(x[start : start + chunk], dtype=np.float64)
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        total += (block / np.where(norms == 0, 1.0, norms)).sum(axis=0)
+    return total / max(x.shape[0], 1)
+
+
+def normalise_items(values, separator: str = ",", lowercase: bool = True, strip_punctuation: bool = True) -> set[str]:
+    """Split list-like values on ``separator`` and normalise each item (case, punctuation, spaces)."""
+    items: set[str] = set()
+    for value in values:
+        if value is None:
+            continue
+        parts = value if isinstance(value, list) else (str(value).split(separator) if separator else [str(value)])
+        for part in parts:
+            item = str(part)
+            if lowercase:
+                item = item.lower()
+            if strip_punctuation:
+                item = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in item)
+            item = _SPACES.sub(" ", item).strip()
+            if item:
+                items.add(item)
+    return items
+
+
+def term_counts(texts: list[str]) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Per-row term counts with scikit-learn's default TF-IDF tokenisation (lower-case words of 2+ chars)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer()
+    try:
+        counts = vectorizer.fit_transform(texts)
+    except ValueError:  # no token of 2+ word characters anywhere
+        return np.array([], dtype=str), sparse.csr_matrix((len(texts), 0), dtype=np.int64)
+    return vectorizer.get_feature_names_out().astype(str), counts.tocsr()
+
+
+def build_profile(texts: list[str], embeddings: np.ndarray, item_values, jaccard: dict) -> Profile:
+    vocab, counts = term_counts(texts)
+    items = normalise_items(
+        item_values,
+        separator=jaccard.get("separator", ","),
+        lowercase=jaccard.get("lowercase", True),
+        strip_punctuation=jaccard.get("strip_punctuation", True),
+    )
+    return Profile(len(texts), mean_unit_vector(embeddings), vocab, counts, np.array(sorted(items), dtype=str))
+
+
+def profile_dataset(name: str, parquet: str | Path, embeddings: str | Path, out: str | Path, items_column: str, jaccard: dict) -> Profile:
+    """Write the profile of one dataset (``out``, .npz) from its parquet and embeddings."""
+    table = pl.read_parquet(parquet)
+    if items_column not in table.columns:
+        raise GomError(
+            f"dataset '{name}': items column '{items_column}' (jaccard) is not in "
+            f"{parquet}; columns: {', '.join(table.columns)}"
+        )
+    vectors = np.load(embeddings, mmap_mode="r")
+    if vectors.shape[0] != table.height:
+        raise GomError(f"dataset '{name}': {embeddings} has {vectors.shape[0]} rows, {parquet} has {table.height}; re-run embed")
+    profile = build_profile(table["text"].to_list(), vectors, table[items_column].to_list(), jaccard)
+    save_profile(profile, out)
+    return profile
+
+
+def save_profile(profile: Profile, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                n_rows=np.int64(profile.n_rows),
+                mean=profile.mean,
+                vocab=profile.vocab,
+                data=profile.counts.data.astype(np.int32),
+                indices=profile.counts.indices.astype(np.int32),
+                indptr=profile.counts.indptr.astype(np.int64),
+                items=profile.items,
+            )
+
+
+def load_profile(path: str | Path) -> Profile:
+    with np.load(path, allow_pickle=False) as z:
+        n, vocab = int(z["n_rows"]), z["vocab"]
+        counts = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, len(vocab)))
+        return Profile(n, z["mean"], vocab, counts, z["items"])

@@ -1,0 +1,54 @@
+# Helpers only: config checking, dataset names and pairs, wildcard constraints.
+import re
+import sys
+from itertools import combinations
+from pathlib import Path
+
+# The rules and scripts use the workflow's own package, installed or not.
+sys.path.insert(0, str(Path(workflow.basedir)))
+
+from gom.config import PAIR_SEPARATOR, items_column, prepare
+from gom.errors import GomError
+
+try:
+    # Checks keys, names and source files, fills in defaults (snakemake.utils.validate).
+    SOURCES = prepare(config, workflow.configfiles)
+except GomError as error:
+    raise WorkflowError(f"gom: {error}") from None
+
+NAMES = list(config["datasets"])
+PAIRS = list(combinations(sorted(NAMES), 2))
+METRICS = config["metrics"]["enabled"]
+
+_name_pattern = "|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True))
+
+
+wildcard_constraints:
+    name=_name_pattern,
+    a=_name_pattern,
+    b=_name_pattern,
+    metric="|".join(METRICS),
+
+
+def source_files(wildcards):
+    return [source["path"] for source in SOURCES[wildcards.name]]
+
+
+def source_settings(wildcards):
+    return SOURCES[wildcards.name]
+
+
+def dataset_items_column(wildcards):
+    return items_column(config, wildcards.name)
+
+
+def edge_files():
+    return [f"results/edges/{a}{PAIR_SEPARATOR}{b}.json" for a, b in PAIRS]
+
+
+def graph_outputs():
+    return (
+        expand("results/graph/matrix_{metric}.csv", metric=METRICS)
+        + ["results/graph/graph.graphml"]
+        + expand("results/graph/graph_{metric}.{ext}", metric=METRICS, ext=["png", "svg"])
+    )

@@ -1,0 +1,48 @@
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): sha256(p) for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the real workflow (this repo's Snakefile) in ``workdir``."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def write_config(workdir: Path, config: dict) -> Path:
+    path = Path(workdir) / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def sample_workdir(tmp_path: Path) -> Path:
+    """A fresh working directory holding the sample datasets and the default config."""
+    shutil.copytree(REPO / "datasets" / "raw", tmp_path / "datasets" / "raw")
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    return tmp_path

@@ -1,0 +1,91 @@
+import json
+import struct
+
+import igraph as ig
+import numpy as np
+import polars as pl
+import pytest
+
+from gom.errors import GomError
+from gom.graph import build_similarity_graph, drawn_edges
+from gom.profiles import build_profile, save_profile
+
+METRICS = ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]
+JACCARD = {"separator": ",", "lowercase": True, "strip_punctuation": True}
+
+
+def _png_size(path):
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def _setup(tmp_path, n=4):
+    rng = np.random.default_rng(0)
+    names = [f"d{i}" for i in range(n)]
+    for i, name in enumerate(names):
+        texts = [f"lime, mint, item{i}{j}" for j in range(5 + i)]
+        save_profile(build_profile(texts, rng.normal(size=(len(texts), 8)) + i, texts, JACCARD), tmp_path / f"{name}.npz")
+    edges = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            path = tmp_path / f"{a}__{b}.json"
+            path.write_text(json.dumps({"a": a, "b": b, "metrics": {m: 0.1 * (i + 1) for m in METRICS}}))
+            edges.append(path)
+    return names, edges
+
+
+def _build(tmp_path, names, edges, drawing=None):
+    out = tmp_path / "graph"
+    return build_similarity_graph(
+        names, edges, [tmp_path / f"{n}.npz" for n in names], METRICS,
+        {m: out / f"matrix_{m}.csv" for m in METRICS}, out / "graph.graphml",
+        {m: (out / f"graph_{m}.png", out / f"graph_{m}.svg") for m in METRICS},
+        drawing or {"top_k": 2, "threshold": None, "layout": "fruchterman_reingold", "size": 400, "seed": 1},
+    ), out
+
+
+def test_graph_outputs(tmp_path):
+    names, edges = _setup(tmp_path)
+    g, out = _build(tmp_path, names, edges)
+    for m in METRICS:
+        table = pl.read_csv(out / f"matrix_{m}.csv")
+        assert table.columns == ["dataset", *names] and table["dataset"].to_list() == names
+        mat = table.drop("dataset").to_numpy()
+        assert np.allclose(mat, mat.T)
+        assert mat[0, 1] == pytest.approx(0.1) and mat[2, 3] == pytest.approx(0.3)
+        assert _png_size(out / f"graph_{m}.png") == (400, 400)
+        assert (out / f"graph_{m}.svg").read_text().lstrip().startswith("<?xml")
+    diag = {m: np.diag(pl.read_csv(out / f"matrix_{m}.csv").drop("dataset").to_numpy()) for m in METRICS}
+    assert np.allclose(diag["centroid_cosine"], 1.0) and np.allclose(diag["jaccard"], 1.0)
+    assert (diag["mean_cosine"] < 1).all() and (diag["tfidf_cosine"] < 1).all()
+    loaded = ig.Graph.Read_GraphML(str(out / "graph.graphml"))
+    assert loaded.vcount() == 4 and loaded.ecount() == 6
+    assert loaded.vs["name"] == names and loaded.vs["rows"] == [5, 6, 7, 8]
+    assert set(METRICS) <= set(loaded.es.attributes())
+
+
+def test_missing_edge_is_reported(tmp_path):
+    names, edges = _setup(tmp_path)
+    with pytest.raises(GomError, match="no edge between 'd2' and 'd3'"):
+        _build(tmp_path, names, edges[:-1])
+
+
+def test_top_k_and_threshold_limit_drawn_edges():
+    g = ig.Graph.Full(5)
+    g.es["w"] = [float(i) for i in range(g.ecount())]
+    assert len(drawn_edges(g, "w", None, None)) == 10
+    one = drawn_edges(g, "w", 1, None)
+    for v in range(5):  # every node keeps its strongest edge
+        best = max(g.incident(v), key=lambda e: g.es[e]["w"])
+        assert best in one
+    assert len(one) < 10
+    assert drawn_edges(g, "w", None, 7.0) == [7, 8, 9]
+    assert set(drawn_edges(g, "w", 1, 8.0)) <= {8, 9}
+
+
+def test_single_dataset_graph(tmp_path):
+    names, edges = _setup(tmp_path, n=1)
+    g, out = _build(tmp_path, names, edges)
+    assert g.vcount() == 1 and g.ecount() == 0
+    assert pl.read_csv(out / "matrix_jaccard.csv").shape == (1, 2)

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from gom.edges import centroid_cosine, jaccard, mean_cosine, pair_metrics, tfidf_cosine
+from gom.profiles import Profile, build_profile, load_profile, mean_unit_vector, normalise_items, save_profile
+
+JACCARD = {"separator": ",", "lowercase": True, "strip_punctuation": True}
+
+TEXTS_A = ["white rum, lime juice, mint leaves", "gin, tonic water, lime", "vodka, ginger beer, lime juice", "x"]
+TEXTS_B = ["tomato, onion, garlic, olive oil", "apple, cinnamon, butter, flour", "lime, chili, garlic, cilantro", "onion, onion soup"]
+
+
+def _profile(texts, embeddings, items=None):
+    return build_profile(texts, embeddings, items if items is not None else texts, JACCARD)
+
+
+@pytest.mark.parametrize("n, m", [(50, 70), (1, 3), (200, 9)])
+def test_mean_cosine_equals_brute_force(n, m):
+    rng = np.random.default_rng(n + m)
+    a = rng.normal(size=(n, 16)).astype(np.float32) + 0.3
+    b = rng.normal(size=(m, 16)).astype(np.float32)
+    pa, pb = _profile(["t"] * n, a), _profile(["t"] * m, b)
+    assert mean_cosine(pa, pb) == pytest.approx(cosine_similarity(a, b).mean(), abs=1e-6)
+    assert mean_cosine(pa, pa) == pytest.approx(cosine_similarity(a, a).mean(), abs=1e-6)
+    if n > 1:
+        assert mean_cosine(pa, pa) < 1.0
+
+
+def test_mean_unit_vector_is_chunked_exactly():
+    x = np.random.default_rng(0).normal(size=(1000, 8))
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert np.allclose(mean_unit_vector(x, chunk=7), unit.mean(axis=0), atol=1e-12)
+
+
+def test_centroid_cosine():
+    a = np.array([[1.0, 0.0], [0.0, 1.0]])
+    b = np.array([[1.0, 0.0]])
+    pa, pb = _profile(["t", "t"], a), _profile(["t"], b)
+    assert centroid_cosine(pa, pb) == pytest.approx(1 / np.sqrt(2))
+    assert centroid_cosine(pa, pa) == pytest.approx(1.0)
+
+
+def test_normalise_items():
+    items = normalise_items(["Lime Juice, MINT leaves;", "  lime   juice ", None, "Crème-fraîche, ,"])
+    assert items == {"lime juice", "mint leaves", "crème fraîche"}
+    assert normalise_items(["a, b"], separator="") == {"a b"}
+    assert normalise_items(["A.B"], lowercase=False, strip_punctuation=False) == {"A.B"}
+    assert normalise_items([["Lime", "mint"]]) == {"lime", "mint"}
+
+
+def test_jaccard_on_hand_made_sets():
+    emb = np.ones((1, 2))
+    pa = _profile(["t"], emb, ["lime, mint, rum, sugar"])
+    pb = _profile(["t"], emb, ["Lime, mint, tomato"])
+    assert jaccard(pa, pb) == pytest.approx(2 / 5)
+    assert jaccard(pa, pa) == 1.0
+    empty = _profile(["t"], emb, [""])
+    assert jaccard(empty, empty) == 0.0
+
+
+def test_tfidf_cosine_equals_scikit_learn_fitted_on_the_union():
+    emb_a, emb_b = np.ones((len(TEXTS_A), 2)), np.ones((len(TEXTS_B), 2))
+    pa, pb = _profile(TEXTS_A, emb_a), _profile(TEXTS_B, emb_b)
+    vectorizer = TfidfVectorizer().fit(TEXTS_A + TEXTS_B)
+    expected = (vectorizer.transform(TEXTS_A) @ vectorizer.transform(TEXTS_B).T).mean()
+    assert tfidf_cosine(pa, pb) == pytest.approx(expected, abs=1e-9)
+    own = TfidfVectorizer().fit_transform(TEXTS_A)
+    assert tfidf_cosine(pa, pa) == pytest.approx((own @ own.T).mean(), abs=1e-9)
+
+
+def test_tfidf_without_any_token():
+    p = _profile(["a", "b"], np.ones((2, 2)))
+    assert tfidf_cosine(p, p) == 0.0
+    assert tfidf_cosine(p, _profile(TEXTS_A, np.ones((4, 2)))) == 0.0
+
+
+def test_profile_round_trip(tmp_path):
+    rng = np.random.default_rng(1)
+    p = _profile(TEXTS_A, rng.normal(size=(4, 5)))
+    save_profile(p, tmp_path / "p.npz")
+    q = load_profile(tmp_path / "p.npz")
+    assert q.n_rows == 4 and (q.vocab == p.vocab).all() and (q.items == p.items).all()
+    assert (q.counts != p.counts).nnz == 0
+    other = _profile(TEXTS_B, rng.normal(size=(4, 5)))
+    metrics = list(pair_metrics(p, other, ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]))
+    assert pair_metrics(q, other, metrics) == pair_metrics(p, other, metrics)
