@@ -50,5 +50,7 @@ def graph_outputs():
     return (
         expand("results/graph/matrix_{metric}.csv", metric=METRICS)
         + ["results/graph/graph.graphml"]
-        + expand("results/graph/graph_{metric}.{ext}", metric=METRICS, ext=["png", "svg"])
+        + expand(
+            "results/graph/graph_{metric}.{ext}", metric=METRICS, ext=["png", "svg"]
+        )
     )

@@ -5,16 +5,16 @@ rule convert:
     output:
         parquet="datasets/processed/{name}.parquet",
         stats="datasets/processed/{name}.stats.json",
-    params:
-        sources=source_settings,
     log:
         "logs/convert/{name}.log",
     benchmark:
         "logs/benchmarks/convert/{name}.tsv"
+    conda:
+        "../envs/data.yaml"
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/data.yaml"
+    params:
+        sources=source_settings,
     script:
         "../scripts/convert.py"

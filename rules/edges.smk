@@ -5,18 +5,18 @@ rule profile:
         embeddings="results/embeddings/{name}.npy",
     output:
         "results/profiles/{name}.npz",
-    params:
-        items_column=dataset_items_column,
-        jaccard=config["metrics"]["jaccard"],
     log:
         "logs/profile/{name}.log",
     benchmark:
         "logs/benchmarks/profile/{name}.tsv"
+    conda:
+        "../envs/graph.yaml"
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/graph.yaml"
+    params:
+        items_column=dataset_items_column,
+        jaccard=config["metrics"]["jaccard"],
     script:
         "../scripts/profile.py"
 
@@ -28,14 +28,14 @@ rule edge:
         b="results/profiles/{b}.npz",
     output:
         "results/edges/{a}__{b}.json",
-    params:
-        metrics=METRICS,
     log:
         "logs/edge/{a}__{b}.log",
+    conda:
+        "../envs/graph.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../envs/graph.yaml"
+    params:
+        metrics=METRICS,
     script:
         "../scripts/edge.py"

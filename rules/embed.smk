@@ -5,20 +5,20 @@ rule embed:
     output:
         embeddings="results/embeddings/{name}.npy",
         meta="results/embeddings/{name}.json",
+    log:
+        "logs/embed/{name}.log",
+    benchmark:
+        "logs/benchmarks/embed/{name}.tsv"
+    conda:
+        "../envs/embed.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=120,
     params:
         model=config["embedding"]["model"],
         batch_size=config["embedding"]["batch_size"],
         max_seq_length=config["embedding"]["max_seq_length"],
         device=config["embedding"]["device"],
-    threads: 4
-    log:
-        "logs/embed/{name}.log",
-    benchmark:
-        "logs/benchmarks/embed/{name}.tsv"
-    resources:
-        mem_mb=4000,
-        runtime=120,
-    conda:
-        "../envs/embed.yaml"
     script:
         "../scripts/embed.py"

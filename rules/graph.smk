@@ -26,18 +26,18 @@ rule graph:
             for metric in METRICS
         ],
         svg=expand("results/graph/graph_{metric}.svg", metric=METRICS),
-    params:
-        names=NAMES,
-        metrics=METRICS,
-        drawing=config["graph"],
     log:
         "logs/graph.log",
     benchmark:
         "logs/benchmarks/graph.tsv"
+    conda:
+        "../envs/graph.yaml"
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/graph.yaml"
+    params:
+        names=NAMES,
+        metrics=METRICS,
+        drawing=config["graph"],
     script:
         "../scripts/graph.py"

@@ -1,0 +1,114 @@
+"""End to end: the real Snakemake workflow on the sample datasets, in a temporary directory."""
+
+import json
+import re
+import shutil
+
+import igraph as ig
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+
+from conftest import REPO, run_snakemake, tree_hashes
+
+pytestmark = pytest.mark.slow
+NAMES = ["nutrition", "recipes", "cocktails"]
+METRICS = ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]
+
+
+def planned_jobs(proc) -> set[tuple[str, str]]:
+    """(rule, wildcards) of every job a dry run lists."""
+    jobs, rule = set(), None
+    for line in (proc.stdout + proc.stderr).splitlines():
+        if m := re.match(r"^(?:local)?rule (\w+):", line):
+            rule = m.group(1)
+            jobs.add((rule, ""))
+        elif rule and (m := re.match(r"^\s+wildcards: (.*)", line)):
+            jobs.discard((rule, ""))
+            jobs.add((rule, m.group(1)))
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def done(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("workflow")
+    shutil.copytree(REPO / "datasets" / "raw", workdir / "datasets" / "raw")
+    shutil.copy(REPO / "config.yaml", workdir / "config.yaml")
+    raw_before = tree_hashes(workdir / "datasets" / "raw")
+    run_snakemake(workdir, check=True)
+    return workdir, raw_before
+
+
+def test_outputs_of_a_full_run(done):
+    workdir, raw_before = done
+    assert tree_hashes(workdir / "datasets" / "raw") == raw_before, "raw data must never be modified"
+    for name in NAMES:
+        table = pl.read_parquet(workdir / f"datasets/processed/{name}.parquet")
+        stats = json.loads((workdir / f"datasets/processed/{name}.stats.json").read_text())
+        assert stats["rows"] == table.height >= 100
+        assert table["text"].str.len_chars().min() > 0
+        assert stats["rows_read"] == stats["rows"] + stats["dropped_empty_text"] + stats["dropped_duplicates"]
+        vectors = np.load(workdir / f"results/embeddings/{name}.npy")
+        assert vectors.shape == (table.height, 384) and vectors.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+    assert json.loads((workdir / "datasets/processed/recipes.stats.json").read_text())["dropped_duplicates"] >= 1
+    assert json.loads((workdir / "datasets/processed/cocktails.stats.json").read_text())["dropped_empty_text"] >= 1
+
+    edges = sorted(p.name for p in (workdir / "results/edges").iterdir())
+    assert edges == ["cocktails__nutrition.json", "cocktails__recipes.json", "nutrition__recipes.json"]
+    for m in METRICS:
+        table = pl.read_csv(workdir / f"results/graph/matrix_{m}.csv")
+        assert table.columns == ["dataset", *NAMES]
+        mat = table.drop("dataset").to_numpy()
+        assert np.allclose(mat, mat.T)
+        off = mat[~np.eye(3, dtype=bool)]
+        assert (np.diag(mat) > off.max()).all() or m == "jaccard", f"{m}: each dataset is most similar to itself"
+        assert (workdir / f"results/graph/graph_{m}.png").stat().st_size > 5000
+        assert (workdir / f"results/graph/graph_{m}.svg").stat().st_size > 1000
+    g = ig.Graph.Read_GraphML(str(workdir / "results/graph/graph.graphml"))
+    assert g.vs["name"] == NAMES and g.ecount() == 3 and set(METRICS) <= set(g.es.attributes())
+    # cocktails and recipes share kitchen items; all share fruit names: every jaccard > 0
+    assert min(g.es["jaccard"]) > 0
+
+
+def test_rerun_does_nothing_and_report_builds(done):
+    workdir, _ = done
+    proc = run_snakemake(workdir, "-n", check=True)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    run_snakemake(workdir, "--report", "report.html", check=True)
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "graph_jaccard.png" in html and "matrix_mean_cosine.csv" in html
+
+
+def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
+    workdir, _ = done
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    extra = workdir / "datasets/raw/smoothies.csv"
+    extra.write_text("ingredients\n\"banana, spinach, oat milk\"\n\"mango, lime, yogurt\"\n")
+    config["datasets"]["smoothies"] = {"sources": [{"path": "datasets/raw/smoothies.csv", "rename": {"ingredients": "text"}}]}
+    original = (workdir / "config.yaml").read_text()
+    try:
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
+    finally:
+        (workdir / "config.yaml").write_text(original)
+        extra.unlink()
+    assert jobs == {
+        ("convert", "name=smoothies"), ("embed", "name=smoothies"), ("profile", "name=smoothies"),
+        ("edge", "a=cocktails, b=smoothies"), ("edge", "a=nutrition, b=smoothies"), ("edge", "a=recipes, b=smoothies"),
+        ("graph", ""), ("all", ""),
+    }
+
+
+def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(done[0], workdir)  # copy2 keeps the mtimes, .snakemake keeps the records
+    with open(workdir / "datasets/raw/recipes.jsonl", "a") as f:
+        f.write(json.dumps({"title": "Pear salad", "ingredients": "pear, walnut, rocket", "directions": "Toss."}) + "\n")
+    jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
+    assert jobs == {
+        ("convert", "name=recipes"), ("embed", "name=recipes"), ("profile", "name=recipes"),
+        ("edge", "a=cocktails, b=recipes"), ("edge", "a=nutrition, b=recipes"),
+        ("graph", ""), ("all", ""),
+    }
