@@ -70,7 +70,7 @@ def art(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 
-_SMALL = {"and", "with", "in", "of", "on", "a", "the", "al", "e", "or", "alla"}
+_SMALL = {"and", "with", "in", "of", "on", "a", "the", "al", "e", "or", "alla", "de"}
 
 
 def tcase(s: str) -> str:
@@ -1656,3 +1656,691 @@ def write_recipes(rows: list[dict]) -> None:
     with open(RECIPES_PATH, "w", encoding="utf-8", newline="\n") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+# ==========================================================================
+# 3. Cocktails (classics.parquet + modern.csv)
+# ==========================================================================
+_PARTS = ("base", "mods", "juice", "sweet", "muddle", "egg", "bitters", "top", "rim", "rinse", "float", "garnish_ing")
+_UP_GLASSES = {"coupe", "martini glass", "nick and nora glass", "flute"}
+
+
+def C(name, glass, category, method, garnish, **parts):
+    d = {"name": name, "glass": glass, "category": category, "method": method, "garnish": garnish}
+    for p in _PARTS:
+        d[p] = list(parts.get(p, []))
+    return d
+
+
+def cocktail_ingredients(c: dict) -> list[str]:
+    order = c["base"] + c["mods"] + c["juice"] + c["sweet"] + c["muddle"] + c["egg"] + c["bitters"] + \
+        c["rinse"] + c["top"] + c["float"] + c["rim"] + c["garnish_ing"]
+    return dedupe(order)
+
+
+CLASSICS = [
+    C("Mojito", "highball glass", "Highball", "build", "a mint sprig", base=["white rum"], juice=["lime juice"],
+      sweet=["simple syrup"], muddle=["mint leaves"], top=["soda water"]),
+    C("Daiquiri", "coupe", "Sour", "shake", "a lime wheel", base=["white rum"], juice=["lime juice"], sweet=["simple syrup"]),
+    C("Negroni", "rocks glass", "Stirred", "stir", "an orange peel", base=["gin"], mods=["campari", "sweet vermouth"]),
+    C("Old Fashioned", "rocks glass", "Stirred", "stir", "an orange peel", base=["bourbon"], muddle=["sugar cube"],
+      bitters=["angostura bitters"]),
+    C("Margarita", "coupe", "Sour", "shake", "a lime wheel", base=["blanco tequila"], mods=["triple sec"],
+      juice=["lime juice"], rim=["salt"]),
+    C("Manhattan", "coupe", "Stirred", "stir", "a brandied cherry", base=["rye whiskey"], mods=["sweet vermouth"],
+      bitters=["angostura bitters"]),
+    C("Dry Martini", "martini glass", "Stirred", "stir", "a lemon twist", base=["gin"], mods=["dry vermouth"], bitters=["orange bitters"]),
+    C("Whiskey Sour", "rocks glass", "Sour", "shake", "a brandied cherry", base=["bourbon"], juice=["lemon juice"],
+      sweet=["simple syrup"], egg=["egg white"], bitters=["angostura bitters"]),
+    C("Tom Collins", "collins glass", "Fizz", "build", "a lemon wheel", base=["gin"], juice=["lemon juice"],
+      sweet=["simple syrup"], top=["soda water"]),
+    C("Gin Fizz", "highball glass", "Fizz", "shake", "a lemon twist", base=["gin"], juice=["lemon juice"],
+      sweet=["simple syrup"], egg=["egg white"], top=["soda water"]),
+    C("Ramos Gin Fizz", "collins glass", "Fizz", "shake", "an orange twist", base=["gin"], juice=["lemon juice", "lime juice"],
+      sweet=["simple syrup"], egg=["heavy cream", "egg white"], bitters=["orange flower water"], top=["soda water"]),
+    C("French 75", "flute", "Sparkling", "shake", "a lemon twist", base=["gin"], juice=["lemon juice"],
+      sweet=["simple syrup"], top=["champagne"]),
+    C("Moscow Mule", "copper mug", "Highball", "build", "a lime wedge", base=["vodka"], juice=["lime juice"], top=["ginger beer"]),
+    C("Dark 'n' Stormy", "highball glass", "Highball", "build", "a lime wedge", juice=["lime juice"], top=["ginger beer"],
+      float=["dark rum"]),
+    C("Cuba Libre", "highball glass", "Highball", "build", "a lime wedge", base=["white rum"], juice=["lime juice"], top=["cola"]),
+    C("Paloma", "highball glass", "Highball", "build", "a grapefruit wedge", base=["blanco tequila"], juice=["lime juice"],
+      top=["grapefruit soda"], rim=["salt"]),
+    C("Caipirinha", "rocks glass", "Sour", "build", "a lime wheel", base=["cachaça"], muddle=["lime wedges", "sugar"]),
+    C("Pisco Sour", "coupe", "Sour", "shake", None, base=["pisco"], juice=["lime juice"], sweet=["simple syrup"],
+      egg=["egg white"], float=["angostura bitters"]),
+    C("Sidecar", "coupe", "Sour", "shake", "an orange twist", base=["cognac"], mods=["cointreau"], juice=["lemon juice"], rim=["sugar"]),
+    C("Mai Tai", "rocks glass", "Tiki", "shake", "a mint sprig and a spent lime shell", base=["aged rum", "rhum agricole"],
+      mods=["orange curaçao"], juice=["lime juice"], sweet=["orgeat"]),
+    C("Piña Colada", "hurricane glass", "Tiki", "blend", "a pineapple wedge", base=["white rum"], juice=["pineapple juice"],
+      sweet=["cream of coconut"]),
+    C("Zombie", "tiki mug", "Tiki", "shake", "a mint sprig", base=["white rum", "dark rum", "overproof rum"],
+      juice=["lime juice", "grapefruit juice"], sweet=["falernum", "cinnamon syrup", "grenadine"], bitters=["angostura bitters", "absinthe"]),
+    C("Painkiller", "tiki mug", "Tiki", "shake", "freshly grated nutmeg", base=["dark rum"], juice=["pineapple juice", "orange juice"],
+      sweet=["cream of coconut"], garnish_ing=["nutmeg"]),
+    C("Jungle Bird", "rocks glass", "Tiki", "shake", "a pineapple wedge", base=["dark rum"], mods=["campari"],
+      juice=["pineapple juice", "lime juice"], sweet=["demerara syrup"]),
+    C("Hurricane", "hurricane glass", "Tiki", "shake", "an orange slice and a cherry", base=["white rum", "dark rum"],
+      juice=["lime juice", "orange juice"], sweet=["passion fruit syrup", "grenadine"]),
+    C("Boulevardier", "rocks glass", "Stirred", "stir", "an orange peel", base=["bourbon"], mods=["campari", "sweet vermouth"]),
+    C("Sazerac", "rocks glass", "Stirred", "rinse_stir", "a lemon peel", base=["rye whiskey"], muddle=["sugar cube"],
+      bitters=["peychaud's bitters"], rinse=["absinthe"]),
+    C("Vieux Carré", "rocks glass", "Stirred", "stir", "a lemon twist", base=["rye whiskey", "cognac"],
+      mods=["sweet vermouth", "bénédictine"], bitters=["angostura bitters", "peychaud's bitters"]),
+    C("Aviation", "coupe", "Sour", "shake", "a brandied cherry", base=["gin"], mods=["maraschino liqueur", "crème de violette"],
+      juice=["lemon juice"]),
+    C("Last Word", "coupe", "Sour", "shake", "a lime twist", base=["gin"], mods=["green chartreuse", "maraschino liqueur"],
+      juice=["lime juice"]),
+    C("Corpse Reviver No. 2", "coupe", "Sour", "shake", "an orange twist", base=["gin"], mods=["cointreau", "lillet blanc"],
+      juice=["lemon juice"], rinse=["absinthe"]),
+    C("Bee's Knees", "coupe", "Sour", "shake", "a lemon twist", base=["gin"], juice=["lemon juice"], sweet=["honey syrup"]),
+    C("Gimlet", "coupe", "Sour", "shake", "a lime wheel", base=["gin"], juice=["lime juice"], sweet=["simple syrup"]),
+    C("Southside", "coupe", "Sour", "shake", "a mint leaf", base=["gin"], juice=["lime juice"], sweet=["simple syrup"],
+      muddle=["mint leaves"]),
+    C("Cosmopolitan", "martini glass", "Sour", "shake", "a flamed orange peel", base=["citron vodka"], mods=["cointreau"],
+      juice=["lime juice", "cranberry juice"]),
+    C("Bloody Mary", "highball glass", "Highball", "build", "a celery stalk and a lemon wedge", base=["vodka"],
+      juice=["tomato juice", "lemon juice"], bitters=["worcestershire sauce", "hot sauce", "black pepper"], rim=["celery salt"]),
+    C("Mint Julep", "julep cup", "Stirred", "build", "a bouquet of mint", base=["bourbon"], sweet=["simple syrup"], muddle=["mint leaves"]),
+    C("Aperol Spritz", "wine glass", "Sparkling", "build", "an orange slice", mods=["aperol"], top=["prosecco", "soda water"]),
+    C("Bellini", "flute", "Sparkling", "build", None, juice=["white peach purée"], top=["prosecco"]),
+    C("Mimosa", "flute", "Sparkling", "build", None, juice=["orange juice"], top=["champagne"]),
+    C("Kir Royale", "flute", "Sparkling", "build", "a blackberry", mods=["crème de cassis"], top=["champagne"]),
+    C("Americano", "highball glass", "Highball", "build", "an orange slice", mods=["campari", "sweet vermouth"], top=["soda water"]),
+    C("Espresso Martini", "martini glass", "Dessert", "shake", "three coffee beans", base=["vodka"], mods=["coffee liqueur"],
+      juice=["espresso"], sweet=["simple syrup"]),
+    C("White Russian", "rocks glass", "Dessert", "build", None, base=["vodka"], mods=["coffee liqueur"], float=["heavy cream"]),
+    C("Grasshopper", "coupe", "Dessert", "shake", "a mint leaf", mods=["crème de menthe", "white crème de cacao"], egg=["heavy cream"]),
+    C("Brandy Alexander", "coupe", "Dessert", "shake", "freshly grated nutmeg", base=["cognac"], mods=["dark crème de cacao"],
+      egg=["heavy cream"], garnish_ing=["nutmeg"]),
+    C("Tequila Sunrise", "highball glass", "Highball", "layer", "an orange slice and a cherry", base=["blanco tequila"],
+      juice=["orange juice"], sweet=["grenadine"]),
+    C("Sea Breeze", "highball glass", "Highball", "build", "a lime wedge", base=["vodka"], juice=["cranberry juice", "grapefruit juice"]),
+    C("Singapore Sling", "hurricane glass", "Tiki", "shake", "a pineapple wedge and a cherry", base=["gin"],
+      mods=["cherry heering", "cointreau", "bénédictine"], juice=["pineapple juice", "lime juice"], sweet=["grenadine"],
+      bitters=["angostura bitters"], top=["soda water"]),
+    C("Clover Club", "coupe", "Sour", "shake", "three raspberries", base=["gin"], juice=["lemon juice"], sweet=["raspberry syrup"],
+      egg=["egg white"]),
+    C("Hemingway Daiquiri", "coupe", "Sour", "shake", "a lime wheel", base=["white rum"], mods=["maraschino liqueur"],
+      juice=["grapefruit juice", "lime juice"]),
+    C("El Diablo", "highball glass", "Highball", "build", "a lime wheel", base=["reposado tequila"], mods=["crème de cassis"],
+      juice=["lime juice"], top=["ginger beer"]),
+    C("Penicillin", "rocks glass", "Sour", "shake", "candied ginger", base=["blended scotch"], juice=["lemon juice"],
+      sweet=["honey-ginger syrup"], float=["islay scotch"]),
+    C("Paper Plane", "coupe", "Sour", "shake", None, base=["bourbon"], mods=["aperol", "amaro nonino"], juice=["lemon juice"]),
+    C("Gold Rush", "rocks glass", "Sour", "shake", "a lemon twist", base=["bourbon"], juice=["lemon juice"], sweet=["honey syrup"]),
+    C("Bramble", "rocks glass", "Sour", "shake", "a blackberry and a lemon slice", base=["gin"], juice=["lemon juice"],
+      sweet=["simple syrup"], float=["crème de mûre"]),
+    C("Tommy's Margarita", "rocks glass", "Sour", "shake", "a lime wheel", base=["blanco tequila"], juice=["lime juice"],
+      sweet=["agave syrup"]),
+    C("Irish Coffee", "irish coffee glass", "Dessert", "hot", None, base=["irish whiskey"], juice=["hot coffee"],
+      sweet=["brown sugar"], float=["heavy cream"]),
+    C("Pimm's Cup", "highball glass", "Highball", "build", "cucumber slices, strawberries and a mint sprig", mods=["pimm's no. 1"],
+      top=["lemonade"], garnish_ing=["cucumber slices", "strawberries", "mint sprig"]),
+    C("Gin and Tonic", "highball glass", "Highball", "build", "a lime wedge", base=["gin"], top=["tonic water"]),
+    C("Greyhound", "highball glass", "Highball", "build", "a grapefruit wedge", base=["vodka"], juice=["grapefruit juice"]),
+    C("Salty Dog", "highball glass", "Highball", "build", "a grapefruit wedge", base=["gin"], juice=["grapefruit juice"], rim=["salt"]),
+    C("Pink Lady", "coupe", "Sour", "shake", "a brandied cherry", base=["gin", "applejack"], juice=["lemon juice"],
+      sweet=["grenadine"], egg=["egg white"]),
+    C("Jack Rose", "coupe", "Sour", "shake", "an apple slice", base=["applejack"], juice=["lemon juice"], sweet=["grenadine"]),
+    C("Between the Sheets", "coupe", "Sour", "shake", "a flamed orange peel", base=["cognac", "white rum"], mods=["cointreau"],
+      juice=["lemon juice"]),
+    C("Rob Roy", "coupe", "Stirred", "stir", "a brandied cherry", base=["blended scotch"], mods=["sweet vermouth"],
+      bitters=["angostura bitters"]),
+    C("Martinez", "coupe", "Stirred", "stir", "an orange twist", base=["old tom gin"], mods=["sweet vermouth", "maraschino liqueur"],
+      bitters=["angostura bitters"]),
+    C("Vesper", "martini glass", "Stirred", "stir", "a long lemon peel", base=["gin", "vodka"], mods=["lillet blanc"]),
+    C("Gibson", "martini glass", "Stirred", "stir", "a cocktail onion", base=["gin"], mods=["dry vermouth"], garnish_ing=["cocktail onion"]),
+    C("Mary Pickford", "coupe", "Sour", "shake", "a brandied cherry", base=["white rum"], mods=["maraschino liqueur"],
+      juice=["pineapple juice"], sweet=["grenadine"]),
+    C("Blood and Sand", "coupe", "Sour", "shake", "an orange peel", base=["blended scotch"], mods=["cherry heering", "sweet vermouth"],
+      juice=["orange juice"]),
+    C("Gin Rickey", "highball glass", "Fizz", "build", "a lime wheel", base=["gin"], juice=["lime juice"], top=["soda water"]),
+    C("Virgin Mojito", "highball glass", "Mocktail", "build", "a mint sprig", juice=["lime juice"], sweet=["simple syrup"],
+      muddle=["mint leaves"], top=["soda water"]),
+    C("Shirley Temple", "highball glass", "Mocktail", "build", "a maraschino cherry", sweet=["grenadine"], top=["ginger ale"],
+      garnish_ing=["maraschino cherry"]),
+    C("Arnold Palmer", "highball glass", "Mocktail", "build", "a lemon wheel", juice=["iced tea", "lemonade"]),
+    C("Virgin Mary", "highball glass", "Mocktail", "build", "a celery stalk", juice=["tomato juice", "lemon juice"],
+      bitters=["worcestershire sauce", "hot sauce"], rim=["celery salt"]),
+    C("Bijou", "coupe", "Stirred", "stir", "a lemon twist", base=["gin"], mods=["sweet vermouth", "green chartreuse"], bitters=["orange bitters"]),
+    C("Hanky Panky", "coupe", "Stirred", "stir", "an orange peel", base=["gin"], mods=["sweet vermouth", "fernet-branca"]),
+    C("Brooklyn", "coupe", "Stirred", "stir", "a brandied cherry", base=["rye whiskey"],
+      mods=["dry vermouth", "maraschino liqueur", "amer picon"]),
+    C("Ward Eight", "coupe", "Sour", "shake", "an orange slice", base=["rye whiskey"], juice=["lemon juice", "orange juice"], sweet=["grenadine"]),
+    C("Scofflaw", "coupe", "Sour", "shake", "a lemon twist", base=["rye whiskey"], mods=["dry vermouth"], juice=["lemon juice"],
+      sweet=["grenadine"], bitters=["orange bitters"]),
+    C("Planter's Punch", "highball glass", "Tiki", "shake", "an orange slice and a cherry", base=["dark rum"], juice=["lime juice"],
+      sweet=["demerara syrup", "grenadine"], bitters=["angostura bitters"], top=["soda water"]),
+    C("Queen's Park Swizzle", "highball glass", "Tiki", "swizzle", "a mint sprig", base=["demerara rum"], juice=["lime juice"],
+      sweet=["demerara syrup"], muddle=["mint leaves"], float=["angostura bitters"]),
+    C("Navy Grog", "rocks glass", "Tiki", "shake", "a mint sprig", base=["white rum", "dark rum"], juice=["lime juice", "grapefruit juice"],
+      sweet=["honey syrup"], top=["soda water"]),
+    C("Rusty Nail", "rocks glass", "Stirred", "stir", "a lemon twist", base=["blended scotch"], mods=["drambuie"]),
+    C("Black Russian", "rocks glass", "Stirred", "build", None, base=["vodka"], mods=["coffee liqueur"]),
+    C("Whiskey Smash", "rocks glass", "Sour", "shake", "a mint sprig", base=["bourbon"], sweet=["simple syrup"],
+      muddle=["lemon wedges", "mint leaves"]),
+    C("Lemon Drop", "martini glass", "Sour", "shake", "a lemon twist", base=["vodka"], mods=["triple sec"], juice=["lemon juice"],
+      sweet=["simple syrup"], rim=["sugar"]),
+    C("Garibaldi", "highball glass", "Highball", "build", "an orange wedge", mods=["campari"], juice=["orange juice"]),
+    C("Hugo", "wine glass", "Sparkling", "build", "a lime wheel", mods=["elderflower liqueur"], muddle=["mint leaves"],
+      top=["prosecco", "soda water"]),
+    C("Death in the Afternoon", "flute", "Sparkling", "build", None, mods=["absinthe"], top=["champagne"]),
+    C("Batanga", "highball glass", "Highball", "build", "a lime wedge", base=["blanco tequila"], juice=["lime juice"], top=["cola"], rim=["salt"]),
+    C("Ti' Punch", "rocks glass", "Stirred", "build", None, base=["rhum agricole"], sweet=["cane syrup"], muddle=["lime disc"]),
+    C("El Presidente", "coupe", "Stirred", "stir", "an orange twist", base=["white rum"], mods=["blanc vermouth", "orange curaçao"],
+      sweet=["grenadine"]),
+]
+
+# name root used when a classic gets a twist / spirit swap
+TWIST_ROOT = {
+    "Daiquiri": "Daiquiri", "Margarita": "Margarita", "Gimlet": "Gimlet", "Mojito": "Mojito", "Caipirinha": "Caipirinha",
+    "Tom Collins": "Collins", "Moscow Mule": "Mule", "Whiskey Sour": "Whiskey Sour", "Bee's Knees": "Bee's Knees",
+    "Gin Fizz": "Gin Fizz", "Whiskey Smash": "Smash", "Paloma": "Paloma", "Southside": "Southside", "Bramble": "Bramble",
+    "Mai Tai": "Mai Tai", "Lemon Drop": "Lemon Drop", "Mint Julep": "Julep", "French 75": "French 75",
+    "Gin and Tonic": "Gin and Tonic", "Gold Rush": "Gold Rush", "Aperol Spritz": "Spritz", "Gin Rickey": "Rickey",
+}
+SWAP_ROOT = {"Negroni": "Negroni", "Old Fashioned": "Old Fashioned", "Manhattan": "Manhattan", "Moscow Mule": "Mule",
+             "Whiskey Sour": "Sour", "Dry Martini": "Martini", "Gimlet": "Gimlet", "Tom Collins": "Collins",
+             "Mint Julep": "Julep", "Boulevardier": "Boulevardier", "Margarita": "Margarita", "Whiskey Smash": "Smash",
+             "Daiquiri": "Daiquiri", "Gin Rickey": "Rickey"}
+FROZEN_OK = {"Daiquiri", "Margarita", "Mojito", "Paloma", "Caipirinha", "Mai Tai", "Bee's Knees"}
+
+FRUIT_TWISTS = [("Strawberry", "strawberries", "muddle"), ("Raspberry", "raspberries", "muddle"),
+                ("Blackberry", "blackberries", "muddle"), ("Watermelon", "watermelon juice", "juice"),
+                ("Mango", "mango purée", "juice"), ("Passion Fruit", "passion fruit purée", "juice"),
+                ("Pineapple", "pineapple juice", "juice"), ("Peach", "peach purée", "juice"),
+                ("Cucumber", "cucumber slices", "muddle"), ("Blood Orange", "blood orange juice", "juice"),
+                ("Pear", "pear purée", "juice"), ("Grapefruit", "grapefruit juice", "juice"), ("Cherry", "cherries", "muddle"),
+                ("Green Apple", "green apple juice", "juice"), ("Pomegranate", "pomegranate juice", "juice"),
+                ("Kiwi", "kiwi", "muddle"), ("Blueberry", "blueberries", "muddle"), ("Guava", "guava nectar", "juice")]
+HERB_TWISTS = [("Ginger", "ginger syrup", "sweet"), ("Rosemary", "rosemary syrup", "sweet"), ("Lavender", "lavender syrup", "sweet"),
+               ("Cinnamon", "cinnamon syrup", "sweet"), ("Honey", "honey syrup", "sweet"), ("Hibiscus", "hibiscus syrup", "sweet"),
+               ("Basil", "basil leaves", "muddle"), ("Thyme", "thyme syrup", "sweet"), ("Spicy", "jalapeño slices", "muddle"),
+               ("Vanilla", "vanilla syrup", "sweet"), ("Elderflower", "elderflower liqueur", "mods"), ("Mint", "mint leaves", "muddle"),
+               ("Maple", "maple syrup", "sweet"), ("Chai", "chai syrup", "sweet"), ("Sage", "sage leaves", "muddle")]
+SPIRIT_SWAPS = [("Mezcal", "mezcal"), ("Rye", "rye whiskey"), ("Rum", "aged rum"), ("Tequila", "reposado tequila"),
+                ("Apple Brandy", "apple brandy"), ("Scotch", "blended scotch"), ("Cognac", "cognac"), ("Vodka", "vodka"),
+                ("Gin", "gin"), ("Bourbon", "bourbon"), ("Aquavit", "aquavit"), ("Pisco", "pisco"), ("Japanese Whisky", "japanese whisky")]
+FRUIT_GARNISH = {"strawberries": "a strawberry slice", "raspberries": "a skewered raspberry", "blackberries": "a blackberry",
+                 "watermelon juice": "a small watermelon wedge", "cucumber slices": "a cucumber ribbon",
+                 "blood orange juice": "a blood orange wheel", "grapefruit juice": "a grapefruit peel", "cherries": "a cherry",
+                 "pineapple juice": "a pineapple wedge", "green apple juice": "a thin apple fan", "kiwi": "a kiwi wheel",
+                 "blueberries": "a few blueberries", "basil leaves": "a basil leaf", "jalapeño slices": "a jalapeño slice",
+                 "rosemary syrup": "a rosemary sprig", "thyme syrup": "a thyme sprig", "sage leaves": "a sage leaf",
+                 "cinnamon syrup": "a cinnamon stick", "ginger syrup": "candied ginger", "lavender syrup": "a lavender sprig",
+                 "mint leaves": "a mint sprig"}
+
+
+def make_variation(rng: random.Random, by_name: dict) -> dict | None:
+    kind = rng.choice(["fruit", "fruit", "herb", "herb_fruit", "swap", "swap", "frozen"])
+    if kind == "swap":
+        src = by_name[rng.choice(sorted(SWAP_ROOT))]
+    elif kind == "frozen":
+        src = by_name[rng.choice(sorted(FROZEN_OK))]
+    else:
+        src = by_name[rng.choice(sorted(TWIST_ROOT))]
+    c = copy.deepcopy(src)
+    labels: list[str] = []
+    root = TWIST_ROOT.get(src["name"], src["name"])
+    present = set(cocktail_ingredients(c))
+
+    def add_fruit():
+        lab, item, slot = rng.choice(FRUIT_TWISTS)
+        if item in present or lab.lower() in src["name"].lower():
+            return False
+        c[slot].append(item)
+        c["garnish"] = FRUIT_GARNISH.get(item, c["garnish"])
+        labels.append(lab)
+        return True
+
+    def add_herb():
+        lab, item, slot = rng.choice(HERB_TWISTS)
+        if item in present or lab.lower() in src["name"].lower():
+            return False
+        if slot == "sweet" and c["sweet"]:
+            c["sweet"][0] = item
+        else:
+            c[slot].append(item)
+        c["garnish"] = FRUIT_GARNISH.get(item, c["garnish"])
+        labels.append(lab)
+        return True
+
+    if kind == "fruit":
+        if not add_fruit():
+            return None
+    elif kind == "herb":
+        if not add_herb():
+            return None
+    elif kind == "herb_fruit":
+        if not add_herb() or not add_fruit():
+            return None
+    elif kind == "swap":
+        lab, spirit = rng.choice(SPIRIT_SWAPS)
+        if not c["base"] or spirit in c["base"]:
+            return None
+        c["base"][0] = spirit
+        labels.append(lab)
+        root = SWAP_ROOT[src["name"]]
+    else:  # frozen
+        if rng.random() < 0.6 and not add_fruit():
+            return None
+        labels.insert(0, "Frozen")
+        c["method"], c["category"] = "blend", "Frozen"
+        c["glass"] = rng.choice(["hurricane glass", "coupe", "highball glass"])
+        c["rim"] = [r for r in c["rim"] if r != "salt"] if c["glass"] != "coupe" else c["rim"]
+        c["top"] = []
+    if kind in ("fruit", "herb", "herb_fruit") and c["method"] == "stir":
+        return None
+    c["name"] = " ".join(labels + [root])
+    return c
+
+
+def cocktail_instructions(rng: random.Random, c: dict) -> str:
+    g = c["glass"]
+    m = c["method"]
+    base_mods = c["base"] + c["mods"]
+    liq = base_mods + c["juice"] + c["sweet"] + c["bitters"]
+    egg, muddle, top, flt = c["egg"], c["muddle"], c["top"], c["float"]
+    S: list[str] = []
+    glass_ref = art(g)
+    if c["rim"]:
+        S.append(rng.choice([f"Rim {art(g)} with {nat_join(c['rim'])}.", f"Moisten the edge of {art(g)} and dip it in {nat_join(c['rim'])}."]))
+        glass_ref = "the prepared glass"
+    if c["rinse"] and m != "rinse_stir":
+        S.append(f"Rinse a chilled {g} with the {nat_join(c['rinse'])} and discard the excess.")
+        glass_ref = "the rinsed glass"
+    over_ice = g in ("rocks glass", "highball glass", "collins glass", "tiki mug", "hurricane glass", "copper mug", "julep cup", "wine glass")
+    crushed = c["category"] == "Tiki" or g == "julep cup"
+
+    if m == "shake":
+        rest = liq + egg
+        if muddle:
+            S.append(rng.choice([f"Muddle the {nat_join(muddle)} in a cocktail shaker.",
+                                 f"Gently press the {nat_join(muddle)} in the base of a shaker."]))
+            mix = f"Add the {nat_join(rest)}" + (", dry-shake, then shake again with ice" if "egg white" in egg else ", fill with ice and shake hard")
+        elif "egg white" in egg:
+            mix = rng.choice([f"Dry-shake the {nat_join(rest)} without ice, then shake again with ice",
+                              f"Shake the {nat_join(rest)} without ice to froth the egg white, then add ice and shake again"])
+        else:
+            mix = rng.choice([f"Shake the {nat_join(rest)} hard with ice", f"Add the {nat_join(rest)} to a shaker with ice and shake until well chilled",
+                              f"Combine the {nat_join(rest)} in a shaker, fill with ice and shake vigorously"])
+        if glass_ref.startswith("the "):
+            strain = f"strain into {glass_ref}" + (" over fresh ice" if over_ice else "")
+        elif over_ice:
+            strain = f"strain over {'crushed' if crushed else 'fresh'} ice in {art(g)}"
+        else:
+            strain = f"double-strain into a chilled {g}"
+        top_txt = f" and top {rng.choice(['', 'up '])}with {nat_join(top)}" if top else ""
+        if "egg white" in egg:
+            S.append(mix + ".")
+            S.append(cap(strain) + top_txt + ".")
+        else:
+            S.append(mix + ", then " + strain + top_txt + ".")
+    elif m == "stir":
+        if muddle:
+            S.append(f"Muddle the {nat_join(muddle)} with the {nat_join(c['bitters'])} and a splash of water in {art(g)}."
+                     if c["bitters"] else f"Muddle the {nat_join(muddle)} in {art(g)}.")
+            rest = base_mods + c["juice"] + c["sweet"]
+            S.append(f"Add the {nat_join(rest)} and a large ice cube and stir until well chilled.")
+        else:
+            mix = rng.choice([f"Stir the {nat_join(liq)} with ice in a mixing glass until well chilled",
+                              f"Add the {nat_join(liq)} to a mixing glass with ice and stir for about 30 seconds"])
+            if glass_ref.startswith("the "):
+                mix += f", then strain into {glass_ref}"
+            elif g == "rocks glass":
+                mix += f", then strain over a large ice cube in {art(g)}"
+            else:
+                mix += f", then strain into a chilled {g}"
+            S.append(mix + ".")
+            if top:
+                S.append(f"Top with {nat_join(top)}.")
+    elif m == "rinse_stir":
+        S.append(f"Rinse a chilled {g} with the {nat_join(c['rinse'])} and discard the excess.")
+        S.append(f"In a mixing glass, muddle the {nat_join(muddle)} with the {nat_join(c['bitters'])}, add the "
+                 f"{nat_join(base_mods)} and ice and stir, then strain into the rinsed glass.")
+    elif m == "build":
+        used_sweet = bool(muddle and c["sweet"])
+        rest = base_mods + c["juice"] + ([] if used_sweet else c["sweet"]) + c["bitters"]
+        ice = "crushed ice" if (crushed or (muddle and "mint leaves" in muddle)) else "ice"
+        no_ice = g in _UP_GLASSES
+        if muddle:
+            S.append(f"Muddle the {nat_join(muddle)}" + (f" with the {nat_join(c['sweet'])}" if used_sweet else "")
+                     + f" in {glass_ref if glass_ref.startswith('the ') else art(g)}.")
+            tail = f" and top with {nat_join(top)}" if top else " and stir until the glass is frosty"
+            S.append((f"Add the {nat_join(rest)}, fill with {ice}" if rest else f"Fill with {ice}") + tail + ".")
+        elif no_ice:
+            S.append(f"Pour the {nat_join(rest)} into {glass_ref if glass_ref.startswith('the ') else 'a chilled ' + g}"
+                     + (f" and top with {nat_join(top)}." if top else "."))
+        elif rest:
+            where = glass_ref if glass_ref.startswith("the ") else art(g)
+            S.append(rng.choice([
+                f"Fill {where} with ice and add the {nat_join(rest)}" + (f", then top with {nat_join(top)}." if top else ", then stir."),
+                f"Build the {nat_join(rest)} over ice in {where}" + (f" and top with {nat_join(top)}." if top else " and stir briefly."),
+            ]))
+        else:
+            S.append(f"Fill {art(g)} with ice and pour in the {nat_join(top)}.")
+    elif m == "layer":
+        S.append(f"Pour the {nat_join(base_mods + c['juice'])} over ice in {art(g)} and stir.")
+        S.append(f"Slowly pour in the {nat_join(c['sweet'])} so it sinks to the bottom.")
+    elif m == "blend":
+        S.append(rng.choice([f"Blend the {nat_join(liq + muddle + egg)} with a cup of crushed ice until smooth.",
+                             f"Add the {nat_join(liq + muddle + egg)} to a blender with plenty of ice and blend until slushy."]))
+        S.append(f"Pour into {glass_ref if glass_ref.startswith('the ') else art(g)}.")
+    elif m == "swizzle":
+        if muddle:
+            S.append(f"Lightly muddle the {nat_join(muddle)} in {art(g)}, then add the {nat_join(liq)} and fill with crushed ice.")
+        else:
+            S.append(f"Add the {nat_join(liq)} to {art(g)} and fill with crushed ice.")
+        S.append("Swizzle until the glass frosts over" + (f", then top with {nat_join(top)}." if top else " and top with more ice."))
+    elif m == "hot":
+        S.append(f"Stir the {nat_join(c['sweet'])} into the {nat_join(c['juice'])} in a warmed {g} until dissolved, then add the {nat_join(base_mods)}.")
+    else:
+        raise ValueError(m)
+
+    end = []
+    if flt:
+        f = nat_join(flt)
+        if all("bitters" in x for x in flt):
+            end.append(f"Dash the {f} over the top")
+        elif flt == ["heavy cream"]:
+            end.append("Float the lightly whipped heavy cream on top")
+        else:
+            end.append(rng.choice([f"Float the {f} on top", f"Gently pour the {f} over the top"]))
+    if c["garnish"]:
+        gar = c["garnish"]
+        if m in ("stir", "rinse_stir") and ("peel" in gar or "twist" in gar):
+            end.append(f"express {gar} over the drink" if end else f"Express {gar} over the drink and drop it in")
+        else:
+            word = rng.choice(["garnish with", "finish with"]) if end else rng.choice(["Garnish with", "Garnish with", "Finish with"])
+            end.append(f"{word} {gar}")
+    if end:
+        S.append(end[0] + (" and " + lower_first(end[1]) if len(end) > 1 else "") + ".")
+    while len(S) > 3:  # keep it to 1-3 sentences
+        S[-2] = S[-2].rstrip(".") + ", then " + lower_first(S[-1])
+        S.pop()
+    text = " ".join(S)
+    low = text.lower()
+    missing = [i for i in cocktail_ingredients(c) if i.lower() not in low]
+    assert not missing, (c["name"], missing, text)
+    return text
+
+
+def _cocktail_row(rng, c):
+    return {"name": c["name"], "ingredients": ", ".join(cocktail_ingredients(c)),
+            "instructions": cocktail_instructions(rng, c), "glass": c["glass"], "category": c["category"]}
+
+
+def build_classics(rng: random.Random) -> list[dict]:
+    by_name = {c["name"]: c for c in CLASSICS}
+    assert len(by_name) == len(CLASSICS)
+    drinks = list(CLASSICS)
+    names = {c["name"].lower() for c in drinks}
+    tries = 0
+    while len(drinks) < N_CLASSICS:
+        tries += 1
+        assert tries < 20000
+        v = make_variation(rng, by_name)
+        if v is None or v["name"].lower() in names or len(cocktail_ingredients(v)) > 12:
+            continue
+        names.add(v["name"].lower())
+        drinks.append(v)
+    return [_cocktail_row(rng, c) for c in drinks]
+
+
+# ------------------------------------------------------------- modern bar
+M_SPIRITS = ["london dry gin", "navy strength gin", "vodka", "white rum", "aged rum", "dark rum", "blanco tequila",
+             "reposado tequila", "mezcal", "bourbon", "rye whiskey", "japanese whisky", "blended scotch", "cognac", "pisco",
+             "cachaça", "calvados", "aquavit", "genever", "sotol"]
+M_LIQUEURS = ["elderflower liqueur", "cointreau", "aperol", "campari", "maraschino liqueur", "green chartreuse",
+              "yellow chartreuse", "amaretto", "coffee liqueur", "crème de cassis", "ginger liqueur", "pear liqueur",
+              "peach liqueur", "passion fruit liqueur", "amaro montenegro", "amaro nonino", "cynar", "bénédictine",
+              "apricot liqueur", "crème de violette", "triple sec", "falernum"]
+M_FORTIFIED = ["sweet vermouth", "dry vermouth", "blanc vermouth", "fino sherry", "amontillado sherry", "lillet blanc",
+               "cocchi americano", "ruby port", "amaro montenegro", "cynar", "campari", "suze"]
+M_CITRUS = ["lime juice", "lemon juice", "grapefruit juice", "blood orange juice", "yuzu juice", "orange juice"]
+M_FRUIT = ["passion fruit purée", "mango purée", "strawberry purée", "raspberry purée", "peach purée", "pear purée",
+           "watermelon juice", "cucumber juice", "pineapple juice", "apple juice", "cranberry juice", "pomegranate juice",
+           "guava nectar", "lychee purée", "rhubarb cordial", "tomato water"]
+M_MUDDLE = ["mint leaves", "basil leaves", "cucumber slices", "strawberries", "raspberries", "blackberries", "fresh ginger",
+            "jalapeño slices", "sage leaves", "shiso leaves", "blueberries", "orange wedges", "kumquats"]
+M_SYRUPS = ["simple syrup", "honey syrup", "agave syrup", "demerara syrup", "ginger syrup", "cinnamon syrup", "rosemary syrup",
+            "lavender syrup", "vanilla syrup", "orgeat", "grenadine", "passion fruit syrup", "maple syrup", "hibiscus syrup",
+            "chai syrup", "thyme syrup", "earl grey syrup", "cardamom syrup", "black pepper syrup", "smoked honey syrup"]
+M_BITTERS = ["angostura bitters", "orange bitters", "peychaud's bitters", "chocolate bitters", "celery bitters",
+             "grapefruit bitters", "cardamom bitters", "mole bitters", "saline solution"]
+M_TOPS = ["soda water", "tonic water", "ginger beer", "ginger ale", "grapefruit soda", "sparkling water", "kombucha", "lemonade",
+          "cola", "elderflower tonic"]
+M_SPARKLING = ["prosecco", "champagne", "cava", "crémant", "sparkling rosé"]
+M_MOCK_BASE = ["cold-brew hibiscus tea", "jasmine tea", "cold brew coffee", "raspberry shrub", "apple cider vinegar",
+               "verjus", "non-alcoholic aperitif", "coconut water", "rooibos tea", "lapsang souchong tea"]
+
+_ADJ = ["Velvet", "Smoked", "Golden", "Midnight", "Copper", "Wild", "Silent", "Electric", "Crimson", "Jade", "Paper",
+        "Neon", "Hidden", "Lost", "Salted", "Burnt", "Emerald", "Amber", "Ivory", "Northern", "Low Tide", "Secret", "Scarlet",
+        "Lunar", "Dusty", "Frosted", "Gilded", "Hazy", "Quiet", "Solar", "Tidal", "Wandering", "Broken", "Sunken"]
+_NOUN = ["Orchard", "Meridian", "Garden", "Compass", "Lantern", "Harbor", "Fox", "Sparrow", "Parade", "Ember", "Frontier",
+         "Satellite", "Voyage", "Veranda", "Canopy", "Alibi", "Serenade", "Mirage", "Outpost", "Almanac", "Signal", "Halo",
+         "Nomad", "Lighthouse", "Postcard", "Orbit", "Monsoon", "Atlas", "Pavilion", "Riviera", "Telegram", "Heron", "Cartographer"]
+_PLACES = ["Oaxaca", "Kyoto", "Havana", "Lisbon", "Marrakesh", "Tulum", "Bergen", "Seville", "Amalfi", "Kingston", "Brooklyn",
+           "Valparaíso", "Tbilisi", "Hanoi", "Cape Town", "Bali", "Reykjavík", "Santorini", "Zanzibar", "Porto"]
+_STYLE_WORD = {"Sour": ["Sour", "Smash", "Daisy"], "Highball": ["Highball", "Cooler", "Long Drink"],
+               "Stirred": ["Old Fashioned", "Nightcap", "Stirrer"], "Tiki": ["Swizzle", "Punch", "Grog"],
+               "Fizz": ["Fizz", "Collins", "Rickey"], "Mocktail": ["Cooler", "Spritz", "Soda"],
+               "Sparkling": ["Spritz", "Royale", "Sparkler"], "Frozen": ["Slush", "Frappé", "Frozé"]}
+_SINGULAR = {"strawberries": "strawberry", "raspberries": "raspberry", "blackberries": "blackberry",
+             "blueberries": "blueberry", "kumquats": "kumquat"}
+
+
+def _flavor_label(item: str) -> str:
+    x = _SINGULAR.get(item, item)
+    for s in (" purée", " juice", " syrup", " nectar", " leaves", " slices", " cordial", " wedges", " liqueur", " water"):
+        x = x.replace(s, "")
+    x = x.replace("fresh ", "")
+    return tcase(x)
+
+
+def _pick_garnish(rng, c) -> str:
+    items = c["muddle"] + c["sweet"] + c["juice"] + c["mods"]
+    for it in items:
+        if it in FRUIT_GARNISH:
+            return FRUIT_GARNISH[it]
+    for it in c["juice"]:
+        if "grapefruit" in it:
+            return "a grapefruit peel"
+        if "blood orange" in it:
+            return "a blood orange wheel"
+        if "lemon" in it:
+            return rng.choice(["a lemon twist", "a lemon wheel"])
+        if "lime" in it:
+            return rng.choice(["a lime wheel", "a lime wedge", "a dehydrated lime wheel"])
+    if c["category"] == "Stirred":
+        return rng.choice(["an orange peel", "a lemon twist", "a brandied cherry", "a grapefruit twist"])
+    if c["category"] == "Tiki":
+        return rng.choice(["a mint sprig and a pineapple wedge", "an orchid", "a pineapple frond"])
+    return rng.choice(["an edible flower", "a dehydrated orange wheel", "an orange twist", "a lemon twist"])
+
+
+def _modern_parts(rng, cat: str) -> dict:
+    r = rng.random
+    p = {k: [] for k in _PARTS}
+    if cat == "Sour":
+        p["base"] = [rng.choice(M_SPIRITS)] + ([rng.choice(M_SPIRITS)] if r() < 0.15 else [])
+        if r() < 0.4:
+            p["mods"] = [rng.choice(M_LIQUEURS)]
+        p["juice"] = [rng.choice(M_CITRUS[:3])]
+        if r() < 0.5:
+            p["juice"].append(rng.choice(M_FRUIT))
+        elif r() < 0.5:
+            p["muddle"] = [rng.choice(M_MUDDLE)]
+        p["sweet"] = [rng.choice(M_SYRUPS)]
+        if r() < 0.25:
+            p["egg"] = [rng.choice(["egg white", "aquafaba"])]
+        if r() < 0.3:
+            p["bitters"] = [rng.choice(M_BITTERS)]
+        p["method"], p["glass"] = "shake", rng.choice(["coupe", "rocks glass", "nick and nora glass"])
+    elif cat == "Highball":
+        p["base"] = [rng.choice(M_SPIRITS)]
+        if r() < 0.4:
+            p["mods"] = [rng.choice(M_LIQUEURS + M_FORTIFIED)]
+        if r() < 0.7:
+            p["juice"] = [rng.choice(M_CITRUS + M_FRUIT)]
+        if r() < 0.5:
+            p["sweet"] = [rng.choice(M_SYRUPS)]
+        if r() < 0.4:
+            p["muddle"] = [rng.choice(M_MUDDLE)]
+        p["top"] = [rng.choice(M_TOPS)]
+        p["method"], p["glass"] = "build", rng.choice(["highball glass", "collins glass", "copper mug"])
+    elif cat == "Stirred":
+        p["base"] = [rng.choice(M_SPIRITS)] + ([rng.choice(M_SPIRITS)] if r() < 0.3 else [])
+        p["mods"] = rng.sample(M_FORTIFIED + M_LIQUEURS, rng.choice([1, 2]))
+        if r() < 0.25:
+            p["sweet"] = [rng.choice(["demerara syrup", "maple syrup", "honey syrup", "vanilla syrup", "smoked honey syrup"])]
+        p["bitters"] = rng.sample(M_BITTERS, rng.choice([1, 1, 2]))
+        p["method"], p["glass"] = "stir", rng.choice(["rocks glass", "coupe", "nick and nora glass", "martini glass"])
+    elif cat == "Tiki":
+        rums = ["white rum", "aged rum", "dark rum", "overproof rum", "demerara rum", "rhum agricole", "jamaican rum"]
+        p["base"] = rng.sample(rums, rng.choice([1, 2, 2])) + ([rng.choice(["mezcal", "cognac", "pisco", "bourbon"])] if r() < 0.2 else [])
+        p["juice"] = ["lime juice", rng.choice(["pineapple juice", "passion fruit purée", "orange juice", "grapefruit juice", "guava nectar", "mango purée"])]
+        p["sweet"] = rng.sample(["orgeat", "falernum", "cinnamon syrup", "passion fruit syrup", "demerara syrup", "honey syrup",
+                                 "allspice dram", "cream of coconut"], rng.choice([1, 2]))
+        if r() < 0.4:
+            p["bitters"] = [rng.choice(["angostura bitters", "tiki bitters", "absinthe"])]
+        if r() < 0.25:
+            p["float"] = [rng.choice([x for x in ("overproof rum", "dark rum", "jamaican rum") if x not in p["base"]])]
+        p["method"] = rng.choice(["shake", "shake", "swizzle"])
+        p["glass"] = rng.choice(["tiki mug", "hurricane glass", "rocks glass"])
+    elif cat == "Fizz":
+        p["base"] = [rng.choice(M_SPIRITS)]
+        p["juice"] = [rng.choice(["lemon juice", "lime juice", "grapefruit juice"])]
+        if r() < 0.3:
+            p["juice"].append(rng.choice(M_FRUIT))
+        p["sweet"] = [rng.choice(M_SYRUPS)]
+        if r() < 0.5:
+            p["egg"] = ["egg white"]
+        p["top"] = [rng.choice(["soda water", "sparkling water", "tonic water"])]
+        p["method"], p["glass"] = "shake", rng.choice(["highball glass", "collins glass", "fizz glass"])
+    elif cat == "Sparkling":
+        p["mods"] = [rng.choice(["aperol", "elderflower liqueur", "campari", "lillet blanc", "pear liqueur", "crème de cassis",
+                                 "suze", "apricot liqueur", "cocchi americano"])]
+        if r() < 0.4:
+            p["base"] = [rng.choice(["london dry gin", "vodka", "cognac", "calvados", "pisco"])]
+        if r() < 0.6:
+            p["juice"] = [rng.choice(M_FRUIT + ["lemon juice", "grapefruit juice"])]
+        p["top"] = [rng.choice(M_SPARKLING)] + (["soda water"] if r() < 0.3 else [])
+        p["method"], p["glass"] = "build", rng.choice(["flute", "wine glass", "coupe"])
+        if p["juice"] and r() < 0.5:
+            p["method"] = "shake"
+    elif cat == "Mocktail":
+        p["juice"] = rng.sample(M_CITRUS + M_FRUIT + M_MOCK_BASE, rng.choice([1, 2, 2]))
+        if r() < 0.7:
+            p["sweet"] = [rng.choice(M_SYRUPS)]
+        if r() < 0.5:
+            p["muddle"] = [rng.choice(M_MUDDLE)]
+        p["top"] = [rng.choice(M_TOPS)]
+        p["method"] = rng.choice(["build", "build", "shake"])
+        p["glass"] = rng.choice(["highball glass", "collins glass", "wine glass", "rocks glass"])
+    elif cat == "Frozen":
+        p["base"] = [rng.choice(["white rum", "blanco tequila", "vodka", "aperol", "mezcal", "aged rum", "pisco"])]
+        p["juice"] = [rng.choice(["lime juice", "lemon juice"]), rng.choice(M_FRUIT[:8])]
+        p["sweet"] = [rng.choice(M_SYRUPS)]
+        if r() < 0.3:
+            p["muddle"] = [rng.choice(["strawberries", "mint leaves", "basil leaves", "blueberries", "raspberries"])]
+        p["method"], p["glass"] = "blend", rng.choice(["hurricane glass", "coupe", "highball glass"])
+    else:
+        raise ValueError(cat)
+    return p
+
+
+def _modern_name(rng, c, cat) -> str:
+    flav = [x for x in c["muddle"] + c["juice"] + c["sweet"] + c["mods"]
+            if x not in ("lime juice", "lemon juice", "simple syrup", "egg white", "cream of coconut")
+            and not any(w in x for w in ("tea", "aperitif", "vinegar", "verjus", "coffee", "water"))]
+    words = list(_STYLE_WORD[cat])
+    if cat == "Highball" and c["top"] and c["top"][0] in ("ginger beer", "ginger ale"):
+        words += ["Mule", "Buck"]
+    if cat == "Mocktail":
+        if "lemonade" in c["top"] or "lemon juice" in c["juice"]:
+            words.append("Lemonade")
+        if c["top"] and "tonic" in c["top"][0]:
+            words.append("Tonic")
+    pat = rng.random()
+    if pat < 0.35:
+        return f"{rng.choice(_ADJ)} {rng.choice(_NOUN)}"
+    if pat < 0.5:
+        return f"{rng.choice(_PLACES)} {rng.choice(_NOUN)}"
+    if pat < 0.6:
+        return f"The {rng.choice(_ADJ)} {rng.choice(_NOUN)}"
+    if len(flav) >= 2:
+        a, b = rng.sample(flav, 2)
+        return f"{_flavor_label(a)} & {_flavor_label(b)} {rng.choice(words)}"
+    if flav:
+        return f"{rng.choice(_ADJ)} {_flavor_label(flav[0])} {rng.choice(words)}"
+    return f"{rng.choice(_PLACES)} {rng.choice(words)}"
+
+
+MODERN_PLAN = [("Sour", 22), ("Highball", 22), ("Stirred", 18), ("Tiki", 16), ("Fizz", 14), ("Mocktail", 20),
+               ("Sparkling", 10), ("Frozen", 8)]
+
+
+def build_modern(rng: random.Random, taken: set[str]) -> list[dict]:
+    assert sum(n for _, n in MODERN_PLAN) == N_MODERN
+    rows = []
+    names = set(taken)
+    for cat, n in MODERN_PLAN:
+        made = 0
+        while made < n:
+            p = _modern_parts(rng, cat)
+            c = C("", p.pop("glass"), cat, p.pop("method"), None, **p)
+            ings = cocktail_ingredients(c)
+            if len(ings) != len(set(ings)) or len(ings) > 12 or len(ings) < 2:
+                continue
+            name = _modern_name(rng, c, cat)
+            if name.lower() in names:
+                continue
+            c["name"] = name
+            c["garnish"] = _pick_garnish(rng, c)
+            names.add(name.lower())
+            rows.append(_cocktail_row(rng, c))
+            made += 1
+    rng.shuffle(rows)
+    # deliberate quirk: two rows lost their ingredient list (empty string)
+    for i in rng.sample(range(len(rows)), 2):
+        rows[i]["ingredients"] = ""
+    return rows
+
+
+def write_classics(rows: list[dict]) -> None:
+    df = pl.DataFrame(rows, schema={"name": pl.String, "ingredients": pl.String, "instructions": pl.String,
+                                    "glass": pl.String, "category": pl.String})
+    df.write_parquet(CLASSICS_PATH, compression="zstd", statistics=True)
+
+
+def write_modern(rows: list[dict]) -> None:
+    cols = ["name", "ingredients", "instructions", "glass", "category"]
+    with open(MODERN_PATH, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+
+
+# ==========================================================================
+def main() -> None:
+    RAW_DIR.mkdir(parents=True, exist_ok=True)
+    COCKTAIL_DIR.mkdir(parents=True, exist_ok=True)
+    # independent RNG streams so editing one dataset does not reshuffle the others
+    nutrition = build_nutrition(random.Random(SEED))
+    recipes = build_recipes(random.Random(SEED + 1))
+    classics = build_classics(random.Random(SEED + 2))
+    modern = build_modern(random.Random(SEED + 3), {r["name"].lower() for r in classics})
+    write_nutrition(nutrition)
+    write_recipes(recipes)
+    write_classics(classics)
+    write_modern(modern)
+    for path, n in [(NUTRITION_PATH, len(nutrition)), (RECIPES_PATH, len(recipes)),
+                    (CLASSICS_PATH, len(classics)), (MODERN_PATH, len(modern))]:
+        print(f"wrote {path.relative_to(ROOT.parent)}: {n} rows, {path.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -126,6 +126,10 @@ def draw(g: ig.Graph, metric: str, png: str | Path, svg: str | Path, top_k: int 
         "edge_width": [1.0 + 7.0 * s for s in scaled],
         "edge_color": [_ramp(0.15 + 0.85 * s) for s in scaled],
         "edge_curved": False,
+        # Weights written on the edges while there are few enough to read.
+        "edge_label": [f"{w:.3f}" for w in weights] if 0 < len(weights) <= 30 else None,
+        "edge_label_size": 11,
+        "edge_label_color": "#333333",
         "margin": 60,
     }
     title = f"{metric}: {n} datasets, {sub.ecount()} of {g.ecount()} edges drawn"
