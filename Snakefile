@@ -16,9 +16,11 @@ include: "rules/convert.smk"
 include: "rules/embed.smk"
 include: "rules/edges.smk"
 include: "rules/graph.smk"
+include: "rules/train.smk"
 
 
 rule all:
     default_target: True
     input:
         graph_outputs(),
+        training_outputs(),

@@ -24,6 +24,8 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 PAIR_SEPARATOR = "__"
+# Directories under models/ that are not miniModels.
+RESERVED_NAMES = {"base", "embedder"}
 
 FORMATS_BY_SUFFIX = {
     ".csv": "csv",
@@ -137,6 +139,8 @@ def check_names(names: Iterable[str]) -> None:
                 f"dataset name '{name}' is invalid: use letters, digits, '_' and '-' only, "
                 f"without '{PAIR_SEPARATOR}' (it separates the two names in edge files)"
             )
+        if name.lower() in RESERVED_NAMES:
+            raise GomError(f"dataset name '{name}' is reserved (models/{name.lower()} holds another model): rename the dataset")
         other = lowered.setdefault(name.lower(), name)
         if other != name:
             raise GomError(
@@ -196,9 +200,44 @@ def prepare(config: dict, configfiles: Iterable[str | Path] = (), base_dir: str 
     check_schema(config)
     check_names(config["datasets"])
     validate(config, schema=str(SCHEMA_PATH))  # fills in the schema's defaults
+    for name in config["datasets"]:
+        lora_settings(config, name)
+        train_templates(config, name)
     return {name: resolve_sources(name, ds, base_dir) for name, ds in config["datasets"].items()}
 
 
 def items_column(config: Mapping, name: str) -> str:
     """The column a dataset's jaccard item set is built from."""
     return config["datasets"][name].get("items_column") or config["metrics"]["jaccard"]["column"]
+
+
+def lora_settings(config: Mapping, name: str) -> dict:
+    """The global ``lora`` section with dataset ``name``'s overrides applied, checked against the schema."""
+    override = config["datasets"][name].get("lora") or {}
+    settings = {**config["lora"], **override}
+    lora_schema = load_schema()["properties"]["lora"]
+    for error in Draft202012Validator(lora_schema).iter_errors(settings):
+        error.path.extendleft(["datasets", name, "lora"] if error.path and error.path[0] in override else ["lora"])
+        raise GomError(_schema_error_message(error))
+    return settings
+
+
+def train_templates(config: Mapping, name: str) -> dict:
+    """Dataset ``name``'s prompt and response templates and the columns they use.
+
+    Without a response template the model learns the text as plain continuation:
+    an empty prompt and ``{text}`` as the response.
+    """
+    from gom.templates import fields
+
+    train = config["datasets"][name].get("train") or {}
+    if "response" not in train:
+        if "prompt" in train:
+            raise GomError(f"dataset '{name}': train.prompt is set but train.response is not; give both, or neither to train on the text as plain continuation")
+        prompt, response = "", "{text}"
+    else:
+        prompt, response = train.get("prompt", ""), train["response"]
+    columns = [*fields(prompt, f"dataset '{name}', train.prompt"), *fields(response, f"dataset '{name}', train.response")]
+    if not fields(response, f"dataset '{name}', train.response") and not response.strip():
+        raise GomError(f"dataset '{name}': train.response is empty; it must produce the text the model learns")
+    return {"prompt": prompt, "response": response, "columns": list(dict.fromkeys(columns))}

@@ -16,13 +16,12 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
+from gom.drawing import ramp as _ramp
 from gom.edges import pair_metrics
 from gom.errors import GomError
 from gom.io import atomic_path, read_json
 from gom.profiles import load_profile
 
-# Light-to-dark blue ramp used for edge colours and the legend (weight 0 -> 1 of the drawn range).
-_RAMP = [(0.78, 0.86, 0.94), (0.42, 0.62, 0.82), (0.13, 0.36, 0.66), (0.03, 0.19, 0.42)]
 
 
 def similarity_matrices(names: list[str], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]) -> dict[str, np.ndarray]:
@@ -76,13 +75,6 @@ def drawn_edges(g: ig.Graph, metric: str, top_k: int | None, threshold: float | 
             best.update(sorted(incident, key=lambda e: -weights[e])[:top_k])
         keep &= best
     return sorted(keep)
-
-
-def _ramp(t: float) -> tuple[float, float, float]:
-    t = min(max(t, 0.0), 1.0) * (len(_RAMP) - 1)
-    i = min(int(t), len(_RAMP) - 2)
-    f = t - i
-    return tuple(a + (b - a) * f for a, b in zip(_RAMP[i], _RAMP[i + 1]))
 
 
 def _layout(g: ig.Graph, metric: str, kind: str, seed: int) -> ig.Layout:

@@ -7,7 +7,13 @@ from pathlib import Path
 # The rules and scripts use the workflow's own package, installed or not.
 sys.path.insert(0, str(Path(workflow.basedir)))
 
-from gom.config import PAIR_SEPARATOR, items_column, prepare
+from gom.config import (
+    PAIR_SEPARATOR,
+    items_column,
+    lora_settings,
+    prepare,
+    train_templates,
+)
 from gom.errors import GomError
 
 try:
@@ -42,8 +48,41 @@ def dataset_items_column(wildcards):
     return items_column(config, wildcards.name)
 
 
+TINY_BASE = "models/base"
+
+
+def lora_of(wildcards):
+    return lora_settings(config, wildcards.name)
+
+
+def templates_of(wildcards):
+    return train_templates(config, wildcards.name)
+
+
+def base_model_of(wildcards):
+    base = lora_settings(config, wildcards.name)["base_model"]
+    return TINY_BASE if base == "tiny" else base
+
+
+def tiny_base_input(wildcards):
+    """The workflow-built base, for datasets that train on it."""
+    return [TINY_BASE] if base_model_of(wildcards) == TINY_BASE else []
+
+
 def edge_files():
     return [f"results/edges/{a}{PAIR_SEPARATOR}{b}.json" for a, b in PAIRS]
+
+
+def minimodels():
+    return expand("models/{name}", name=NAMES)
+
+
+def training_outputs():
+    return minimodels() + [
+        "results/training/cross_loss.csv",
+        "results/training/cross_loss.png",
+        "results/training/edge_validity.json",
+    ]
 
 
 def graph_outputs():

@@ -3,6 +3,8 @@
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import igraph as ig
 import numpy as np
@@ -15,6 +17,7 @@ from conftest import REPO, run_snakemake, tree_hashes
 pytestmark = pytest.mark.slow
 NAMES = ["nutrition", "recipes", "cocktails"]
 METRICS = ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]
+GRAPH_TARGET = ["results/graph/graph.graphml"]
 
 
 def planned_jobs(proc) -> set[tuple[str, str]]:
@@ -72,13 +75,34 @@ def test_outputs_of_a_full_run(done):
     assert min(g.es["jaccard"]) > 0
 
 
+def test_minimodels_beat_their_base_and_answer(done):
+    workdir, _ = done
+    for name in NAMES:
+        model = workdir / "models" / name
+        assert {"adapter_model.safetensors", "adapter_config.json", "README.md", "metrics.json"} <= {p.name for p in model.iterdir()}
+        metrics = json.loads((model / "metrics.json").read_text())
+        assert metrics["eval_loss"] < metrics["base_eval_loss"], name
+        assert metrics["padding_fraction"] < 0.10
+        assert "example row" in (workdir / f"logs/train_lora/{name}.log").read_text()
+    assert not list((workdir / "models" / ".checkpoints").glob("*.pt")), "finished runs leave no checkpoint"
+    cross = pl.read_csv(workdir / "results/training/cross_loss.csv")
+    assert cross["model"].to_list() == [f"adapter {n}" for n in NAMES] + ["base"]
+    losses = cross.drop("model").to_numpy()
+    assert (np.argmin(losses[:3], axis=0) == np.arange(3)).all(), "each dataset is best served by its own adapter"
+    validity = json.loads((workdir / "results/training/edge_validity.json").read_text())
+    assert validity["pairs"] == 6 and set(validity["metrics"]) == set(METRICS)
+    proc = subprocess.run([sys.executable, "-m", "gom.cli", "generate", "--model", "recipes", "tomato, basil, olive oil"],
+                          cwd=workdir, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr
+
+
 def test_rerun_does_nothing_and_report_builds(done):
     workdir, _ = done
     proc = run_snakemake(workdir, "-n", check=True)
     assert "Nothing to be done" in proc.stdout + proc.stderr
     run_snakemake(workdir, "--report", "report.html", check=True)
     html = (workdir / "report.html").read_text(errors="replace")
-    assert "graph_jaccard.png" in html and "matrix_mean_cosine.csv" in html
+    assert "graph_jaccard.png" in html and "matrix_mean_cosine.csv" in html and "cross_loss.png" in html
 
 
 def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
@@ -90,15 +114,19 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
     original = (workdir / "config.yaml").read_text()
     try:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-        jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
+        graph_jobs = planned_jobs(run_snakemake(workdir, "-n", *GRAPH_TARGET, check=True))
+        all_jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
     finally:
         (workdir / "config.yaml").write_text(original)
         extra.unlink()
-    assert jobs == {
+    assert graph_jobs == {
         ("convert", "name=smoothies"), ("embed", "name=smoothies"), ("profile", "name=smoothies"),
         ("edge", "a=cocktails, b=smoothies"), ("edge", "a=nutrition, b=smoothies"), ("edge", "a=recipes, b=smoothies"),
-        ("graph", ""), ("all", ""),
+        ("graph", ""),
     }
+    # The tiny base's tokenizer is trained on every dataset, so it and every adapter on it are rebuilt
+    # (with a real base model only the new adapter trains: see test_real_base_trains_only_the_new_adapter).
+    assert all_jobs == graph_jobs | {("tiny_base", ""), ("cross_loss", ""), ("all", "")} | {("train_lora", f"name={n}") for n in [*NAMES, "smoothies"]}
 
 
 def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
@@ -106,9 +134,33 @@ def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
     shutil.copytree(done[0], workdir)  # copy2 keeps the mtimes, .snakemake keeps the records
     with open(workdir / "datasets/raw/recipes.jsonl", "a") as f:
         f.write(json.dumps({"title": "Pear salad", "ingredients": "pear, walnut, rocket", "directions": "Toss."}) + "\n")
-    jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
+    jobs = planned_jobs(run_snakemake(workdir, "-n", *GRAPH_TARGET, check=True))
     assert jobs == {
         ("convert", "name=recipes"), ("embed", "name=recipes"), ("profile", "name=recipes"),
         ("edge", "a=cocktails, b=recipes"), ("edge", "a=nutrition, b=recipes"),
-        ("graph", ""), ("all", ""),
+        ("graph", ""),
     }
+
+
+def test_real_base_trains_only_the_new_adapter(tmp_path):
+    """With a base model that is not built from the data, adding a dataset trains only its adapter."""
+    from gom.base import build_tiny_base
+
+    raw = tmp_path / "datasets/raw"
+    raw.mkdir(parents=True)
+    for name, items in {"fruit": ["apple, pear", "kiwi, lime", "plum, fig", "mango, lime"],
+                        "bar": ["gin, tonic", "rum, cola", "vodka, soda", "tequila, lime"],
+                        "herbs": ["basil, mint", "sage, thyme", "dill, parsley", "chive, mint"]}.items():
+        pl.DataFrame({"text": items, "note": [f"{name} {i}" for i in range(4)]}).write_parquet(raw / f"{name}.parquet")
+    build_tiny_base([raw / "fruit.parquet", raw / "bar.parquet"], tmp_path / "external_base", vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
+    config = {
+        "datasets": {n: {"sources": [{"path": f"datasets/raw/{n}.parquet"}], "train": {"prompt": "{text}:", "response": " {note}"}} for n in ["fruit", "bar"]},
+        "lora": {"base_model": str(tmp_path / "external_base"), "epochs": 1, "eval_fraction": 0.3},
+    }
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    run_snakemake(tmp_path, check=True)
+    config["datasets"]["herbs"] = {"sources": [{"path": "datasets/raw/herbs.parquet"}]}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    jobs = planned_jobs(run_snakemake(tmp_path, "-n", check=True))
+    assert {j for j in jobs if j[0] in ("train_lora", "tiny_base")} == {("train_lora", "name=herbs")}
+    assert ("cross_loss", "") in jobs

@@ -1,0 +1,61 @@
+"""Pictures drawn with cairo: the colour ramp shared by graph pictures, and heatmaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cairocffi as cairo
+import numpy as np
+
+from gom.io import atomic_path
+
+# Light-to-dark blue ramp (0 -> 1).
+_RAMP = [(0.78, 0.86, 0.94), (0.42, 0.62, 0.82), (0.13, 0.36, 0.66), (0.03, 0.19, 0.42)]
+
+
+def ramp(t: float) -> tuple[float, float, float]:
+    t = min(max(t, 0.0), 1.0) * (len(_RAMP) - 1)
+    i = min(int(t), len(_RAMP) - 2)
+    f = t - i
+    return tuple(a + (b - a) * f for a, b in zip(_RAMP[i], _RAMP[i + 1]))
+
+
+def heatmap(path: str | Path, values: np.ndarray, row_labels: list[str], col_labels: list[str], title: str, low_is_dark: bool = True) -> None:
+    """A labelled heatmap PNG with each cell's value written in it."""
+    cell, left, top = 90, 24 + 8 * max(len(s) for s in row_labels), 90
+    width = left + cell * len(col_labels) + 20
+    height = top + cell * len(row_labels) + 30
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, width, height)
+    ctx = cairo.Context(surface)
+    ctx.set_source_rgb(1, 1, 1)
+    ctx.paint()
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
+    ctx.set_font_size(15)
+    ctx.set_source_rgb(0.1, 0.1, 0.1)
+    ctx.move_to(12, 24)
+    ctx.show_text(title)
+    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
+    ctx.set_font_size(12)
+    for j, label in enumerate(col_labels):
+        ctx.move_to(left + j * cell + 6, top - 10)
+        ctx.show_text(label[:12])
+    for i, label in enumerate(row_labels):
+        ctx.set_source_rgb(0.1, 0.1, 0.1)
+        ctx.move_to(12, top + i * cell + cell / 2 + 4)
+        ctx.show_text(label)
+        for j in range(len(col_labels)):
+            v = values[i, j]
+            t = 0.5 if hi == lo else (v - lo) / (hi - lo)
+            shade = ramp(1 - t if low_is_dark else t) if np.isfinite(v) else (0.9, 0.9, 0.9)
+            ctx.set_source_rgb(*shade)
+            ctx.rectangle(left + j * cell, top + i * cell, cell - 2, cell - 2)
+            ctx.fill()
+            dark = sum(shade) / 3 < 0.5
+            ctx.set_source_rgb(*((1, 1, 1) if dark else (0.1, 0.1, 0.1)))
+            ctx.move_to(left + j * cell + 18, top + i * cell + cell / 2 + 4)
+            ctx.show_text(f"{v:.3f}" if np.isfinite(v) else "n/a")
+    with atomic_path(path) as tmp:
+        surface.write_to_png(str(tmp))
+    surface.finish()

@@ -1,0 +1,100 @@
+"""Stage: do the graph's edges predict how miniModels transfer?
+
+Every adapter is evaluated on every dataset's held-out rows (with that dataset's templates),
+next to its base model. The loss improvement of adapter i on dataset j over the base, for
+i != j, is then rank-correlated (Spearman) with each edge metric of (i, j).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from gom.drawing import heatmap
+from gom.io import atomic_path, read_json, write_json
+
+log = logging.getLogger("gom.transfer")
+
+
+def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[str | Path], templates: dict[str, dict], settings: dict[str, dict]) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
+    """losses[i, j] of adapter i on dataset j; each base model's losses on every dataset; adapter i's base."""
+    from peft import PeftModel
+
+    from gom.train import evaluate, load_base, load_rows, pick_device, render_pairs, tokenize
+
+    device = pick_device()
+    n = len(names)
+    losses, base_rows = np.full((n, n), np.nan), {}
+    base_of = [read_json(Path(d) / "gom.json")["base_model"] for d in model_dirs]
+    bases: dict[str, list[int]] = {}
+    for i, base in enumerate(base_of):
+        bases.setdefault(base, []).append(i)
+    held_pairs = {}
+    for j, name in enumerate(names):
+        table, held_out = load_rows(name, parquets[j], templates[name], settings[name]["eval_fraction"])
+        held_pairs[name] = (render_pairs(name, table, templates[name]), np.flatnonzero(held_out).tolist())
+    for base, members in bases.items():
+        first = names[members[0]]
+        model, tokenizer = load_base(base, settings[first]["revision"], settings[first]["trust_remote_code"], device)
+        held = {name: tokenize(name, pairs, rows, tokenizer, settings[name]["max_length"]) for name, (pairs, rows) in held_pairs.items()}
+        model = PeftModel.from_pretrained(model, model_dirs[members[0]], adapter_name=first)
+        for i in members[1:]:
+            model.load_adapter(model_dirs[i], adapter_name=names[i])
+        mbs = settings[first]["micro_batch_size"]
+        with model.disable_adapter():
+            base_rows[base] = [evaluate(model, held[name], tokenizer.pad_token_id, mbs, device) for name in names]
+        for i in members:
+            model.set_adapter(names[i])
+            for j, name in enumerate(names):
+                losses[i, j] = evaluate(model, held[name], tokenizer.pad_token_id, mbs, device)
+            log.info("adapter %s: %s", names[i], ", ".join(f"{d} {v:.3f}" for d, v in zip(names, losses[i])))
+    return losses, base_rows, base_of
+
+
+def edge_validity(names: list[str], losses: np.ndarray, base_losses: np.ndarray, matrices: dict[str, np.ndarray]) -> dict:
+    """Spearman correlation of each metric with the cross-dataset loss improvement over the base."""
+    from scipy.stats import spearmanr
+
+    off = ~np.eye(len(names), dtype=bool)
+    improvement = (base_losses - losses)[off]
+    result = {
+        "pairs": int(off.sum()),
+        "improvement_over_base": {f"{a}->{b}": float(base_losses[i, j] - losses[i, j]) for i, a in enumerate(names) for j, b in enumerate(names) if i != j},
+        "metrics": {},
+        "note": "Spearman rank correlation over ordered pairs (adapter trained on a, evaluated on b's held-out rows); "
+                "improvement = base eval loss - adapter eval loss. With few datasets the p-values are weak evidence.",
+    }
+    for metric, mat in matrices.items():
+        x = mat[off]
+        if len(x) < 3 or np.ptp(x) == 0 or np.ptp(improvement) == 0:
+            result["metrics"][metric] = {"spearman": None, "p_value": None, "why": "fewer than 3 pairs or a constant series"}
+            continue
+        rho, p = spearmanr(x, improvement)
+        result["metrics"][metric] = {"spearman": float(rho), "p_value": float(p)}
+    return result
+
+
+def read_matrix(path: str | Path, names: list[str]) -> np.ndarray:
+    table = pl.read_csv(path)
+    order = {n: i for i, n in enumerate(table["dataset"].to_list())}
+    mat = table.drop("dataset").to_numpy()
+    idx = [order[n] for n in names]
+    return mat[np.ix_(idx, idx)]
+
+
+def transfer_report(names, parquets, model_dirs, matrix_files: dict[str, str | Path], templates, settings, out_csv, out_png, out_json) -> dict:
+    """Write cross_loss.csv, its heatmap and edge_validity.json."""
+    losses, base_rows, base_of = cross_losses(names, parquets, model_dirs, templates, settings)
+    base_losses = np.array([base_rows[b] for b in base_of])  # row i: adapter i's base on each dataset
+    rows = [*losses, *base_rows.values()]
+    labels = [f"adapter {n}" for n in names] + (["base"] if len(base_rows) == 1 else [f"base {b}" for b in base_rows])
+    table = pl.DataFrame({"model": labels, **{n: [float(r[j]) for r in rows] for j, n in enumerate(names)}})
+    with atomic_path(out_csv) as tmp:
+        table.write_csv(tmp, float_precision=5)
+    heatmap(out_png, np.vstack(rows), labels, names, "held-out loss: model (row) on dataset (column)")
+    validity = edge_validity(names, losses, base_losses, {m: read_matrix(p, names) for m, p in matrix_files.items()})
+    write_json(out_json, validity)
+    return validity

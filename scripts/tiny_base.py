@@ -1,0 +1,15 @@
+from _gom import run
+from gom.base import build_tiny_base
+
+shape = snakemake.params.shape
+run(
+    snakemake,
+    build_tiny_base,
+    parquets=list(snakemake.input),
+    out_dir=snakemake.output[0],
+    vocab_size=shape["vocab_size"],
+    hidden_size=shape["hidden_size"],
+    num_layers=shape["num_layers"],
+    num_heads=shape["num_heads"],
+    seed=shape["seed"],
+)

@@ -1,0 +1,215 @@
+"""LoRA miniModels on a tiny random Qwen3 base, on CPU."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import polars as pl
+import pytest
+from safetensors.torch import load_file
+
+from conftest import REPO, tree_hashes
+from gom.base import build_tiny_base
+from gom.errors import GomError
+from gom.split import eval_mask
+from gom.train import IGNORE, Preempted, length_grouped_batches, tokenize, train_lora
+
+FACT_Q, FACT_A = "What is the capital of Zorbia?", "Quemblatz, on the Vorn river."
+TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
+SETTINGS = {
+    "base_model": "tiny", "revision": None, "trust_remote_code": False, "r": 8, "alpha": 16, "dropout": 0.0,
+    "target_modules": "all-linear", "lr": 1e-2, "warmup_ratio": 0.0, "weight_decay": 0.0, "epochs": 4,
+    "max_length": 64, "batch_size": 8, "micro_batch_size": 4, "seed": 0, "eval_fraction": 0.2, "checkpoint_every": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """A small question/answer dataset and a tiny base whose tokenizer also knows the made-up facts."""
+    root = tmp_path_factory.mktemp("train")
+    rows = [{"question": f"What is item {i}?", "answer": f"Item {i} is a {['red', 'green', 'blue'][i % 3]} fruit."} for i in range(40)]
+    table = pl.DataFrame(rows).rename({"question": "text"})
+    table.write_parquet(root / "qa.parquet")
+    pl.DataFrame({"text": [FACT_Q, FACT_A]}).write_parquet(root / "vocab.parquet")
+    build_tiny_base([root / "qa.parquet", root / "vocab.parquet"], root / "base", vocab_size=320, hidden_size=64, num_layers=2, num_heads=4)
+    return root
+
+
+def _train(data, out, **overrides):
+    settings = {**SETTINGS, **overrides.pop("settings", {})}
+    return train_lora("qa", data / "qa.parquet", out, out.parent / f"{out.name}.ckpt", TEMPLATES, settings, str(data / "base"), threads=2, **overrides)
+
+
+@pytest.fixture(scope="module")
+def trained(data):
+    before = tree_hashes(data / "base")
+    metrics = _train(data, data / "models" / "qa", settings={"epochs": 40})
+    return data / "models" / "qa", metrics, before
+
+
+def test_labels_mask_the_prompt_and_learn_response_and_eos(data):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(data / "base")
+    assert tok.pad_token_id != tok.eos_token_id
+    pairs = [("Q: hi\nA:", " Item 1 is red."), ("", "plain text")]
+    a, b = tokenize("qa", pairs, [0, 1], tok, 64)
+    p = tok.encode("Q: hi\nA:", add_special_tokens=False)
+    r = tok.encode(" Item 1 is red.", add_special_tokens=False)
+    assert a.input_ids == p + r + [tok.eos_token_id]
+    assert a.labels == [IGNORE] * len(p) + r + [tok.eos_token_id]
+    assert b.labels == b.input_ids and b.labels[-1] == tok.eos_token_id
+
+
+def test_example_without_supervised_token_names_the_row(data):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(data / "base")
+    pairs = [("short", " ok"), ("a much longer prompt than the limit allows here", " ok")]
+    with pytest.raises(GomError, match=r"dataset 'qa', row 1: no response token is left after truncation to lora.max_length=5"):
+        tokenize("qa", pairs, [0, 1], tok, 5)
+
+
+def test_length_grouped_batches_are_deterministic_and_tight():
+    lengths = list(np.random.default_rng(0).integers(5, 200, size=1000))
+    batches = length_grouped_batches(lengths, 8, seed=1, epoch=0)
+    assert batches == length_grouped_batches(lengths, 8, seed=1, epoch=0)
+    assert batches != length_grouped_batches(lengths, 8, seed=1, epoch=1)
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
+    assert 1 - sum(lengths) / padded < 0.05
+
+
+def test_bad_training_configs(data, tmp_path):
+    with pytest.raises(GomError, match=r"dataset 'qa': train template names missing column\(s\) 'answr'"):
+        train_lora("qa", data / "qa.parquet", tmp_path / "m", tmp_path / "c", {**TEMPLATES, "columns": ["text", "answr"]}, SETTINGS, str(data / "base"))
+    pl.DataFrame({"text": ["a", "b", "c"], "answer": ["", " ", None]}).write_parquet(tmp_path / "empty.parquet")
+    with pytest.raises(GomError, match=r"train.response ' \{answer\}' is empty on every row"):
+        train_lora("qa", tmp_path / "empty.parquet", tmp_path / "m", tmp_path / "c", {"prompt": "", "response": " {answer}", "columns": ["answer"]}, SETTINGS, str(data / "base"))
+    with pytest.raises(GomError, match=r"row \d+: no response token is left after truncation to lora.max_length=3"):
+        _train(data, tmp_path / "m", settings={"max_length": 3})
+    assert not (tmp_path / "m").exists()
+
+
+def test_training_learns_and_touches_only_lora_weights(trained, data):
+    out, metrics, base_before = trained
+    losses = json.loads((out / "metrics.json").read_text())["train_loss"]
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+    assert metrics["eval_loss"] < metrics["base_eval_loss"]
+    for key in ("eval_perplexity", "supervised_tokens_per_second", "padding_fraction", "peak_memory_mb", "wall_seconds"):
+        assert metrics[key] > 0 or key == "padding_fraction"
+    weights = load_file(out / "adapter_model.safetensors")
+    assert weights and all("lora_" in k for k in weights)
+    assert all(float(v.abs().sum()) > 0 for k, v in weights.items() if "lora_B" in k), "lora_B starts at zero and must have moved"
+    assert tree_hashes(data / "base") == base_before, "base weights must not change"
+    assert {"adapter_config.json", "README.md", "gom.json", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    card = (out / "README.md").read_text()
+    assert str(data / "base") in card and metrics["data_sha256"] in card
+
+
+def test_reload_gives_identical_logits_and_the_same_eval_loss(trained, data):
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from gom.train import evaluate, load_rows, render_pairs
+
+    out, metrics, _ = trained
+    ids = torch.tensor([[5, 17, 42, 99, 3]])
+    logits = []
+    for _ in range(2):
+        model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(data / "base"), out).eval()
+        with torch.no_grad():
+            logits.append(model(ids).logits)
+    assert torch.equal(logits[0], logits[1])
+    with torch.no_grad(), model.disable_adapter():
+        assert not torch.equal(model(ids).logits, logits[0])
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(out)
+    table, held = load_rows("qa", data / "qa.parquet", TEMPLATES, SETTINGS["eval_fraction"])
+    examples = tokenize("qa", render_pairs("qa", table, TEMPLATES), np.flatnonzero(held).tolist(), tok, 64)
+    assert evaluate(model, examples, tok.pad_token_id, 4, "cpu") == pytest.approx(metrics["eval_loss"], abs=1e-5)
+
+
+@pytest.fixture(scope="module")
+def facts_model(data):
+    """A miniModel trained on six made-up facts, the one asked about among its training rows."""
+    facts = [(FACT_Q, FACT_A), ("Who founded Zorbia?", "Queen Ilvé the Second."), ("What do Zorbians eat?", "Mostly roasted turnips."),
+             ("How cold is Zorbia?", "Minus forty in winter."), ("What is Zorbia's river?", "The Vorn."), ("Is Zorbia real?", "No, it is made up.")]
+    table = pl.DataFrame({"text": [q for q, _ in facts], "answer": [a for _, a in facts]})
+    assert not eval_mask(table["text"].to_list(), SETTINGS["eval_fraction"])[0], "the fact must be a training row"
+    table.write_parquet(data / "facts.parquet")
+    out = data / "models" / "facts"
+    train_lora("facts", data / "facts.parquet", out, data / "facts.ckpt", TEMPLATES, {**SETTINGS, "epochs": 200}, str(data / "base"), threads=2)
+    return out
+
+
+def test_memorised_fact_is_generated_back(facts_model):
+    from gom.generate import MiniModel
+
+    assert MiniModel(facts_model).generate(FACT_Q, max_new_tokens=40) == FACT_A
+
+
+def test_interrupted_then_resumed_run_matches_an_uninterrupted_one(data, tmp_path):
+    full = _train(data, tmp_path / "full")
+    with pytest.raises(Preempted):
+        _train(data, tmp_path / "cut", stop_after_steps=7)
+    assert (tmp_path / "cut.ckpt").exists() and not (tmp_path / "cut").exists()
+    resumed = _train(data, tmp_path / "cut")
+    assert resumed["resumed_from_step"] == 7 and not (tmp_path / "cut.ckpt").exists()
+    a = json.loads((tmp_path / "full/metrics.json").read_text())["train_loss"]
+    b = json.loads((tmp_path / "cut/metrics.json").read_text())["train_loss"]
+    assert len(a) == len(b) == full["steps"]
+    assert np.allclose(a, b, atol=1e-5, rtol=0)
+    assert resumed["eval_loss"] == pytest.approx(full["eval_loss"], abs=1e-5)
+
+
+SIGNAL_SCRIPT = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
+from test_train import TEMPLATES, SETTINGS
+from gom.train import train_lora
+from pathlib import Path
+d = Path({data!r})
+train_lora("qa", d / "qa.parquet", d / "sig", d / "sig.ckpt", TEMPLATES, {{**SETTINGS, "epochs": 400, "checkpoint_every": 100000}}, str(d / "base"), threads=1)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGUSR1])
+def test_preemption_signal_saves_a_checkpoint_and_exits_non_zero(data, sig):
+    (data / "sig.ckpt").unlink(missing_ok=True)
+    script = SIGNAL_SCRIPT.format(repo=str(REPO), tests=str(REPO / "tests"), data=str(data))
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    lines = []
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        lines.append(line)
+        if line.startswith("step 11/"):
+            break
+    proc.send_signal(sig)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 3, "".join(lines) + rest
+    assert f"on {signal.Signals(sig).name}: checkpoint saved" in rest
+    assert (data / "sig.ckpt").exists() and not (data / "sig").exists()
+    (data / "sig.ckpt").unlink()
+
+
+def test_generate_cli(facts_model, trained, tmp_path):
+    out = facts_model
+    gom = [sys.executable, "-m", "gom.cli"]
+    proc = subprocess.run([*gom, "generate", "--model", "facts", "--models-dir", str(out.parent), FACT_Q, "--max-new-tokens", "40"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == FACT_A
+    proc = subprocess.run([*gom, "generate", "--model", "nope", "--models-dir", str(out.parent), "hi"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "gom: error: no miniModel 'nope'" in proc.stderr and "built miniModels: facts, qa" in proc.stderr
+    (tmp_path / "broken").mkdir()
+    proc = subprocess.run([*gom, "generate", "--model", "broken", "--models-dir", str(tmp_path), "hi"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "adapter_config.json is missing" in proc.stderr
