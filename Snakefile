@@ -17,6 +17,7 @@ include: "rules/embed.smk"
 include: "rules/edges.smk"
 include: "rules/graph.smk"
 include: "rules/train.smk"
+include: "rules/route.smk"
 
 
 rule all:
@@ -24,3 +25,4 @@ rule all:
     input:
         graph_outputs(),
         training_outputs(),
+        routing_outputs(),

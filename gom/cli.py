@@ -24,6 +24,51 @@ def _generate(args) -> int:
     return 0
 
 
+def _route(args) -> int:
+    from gom.route import Router, dumps
+
+    results = Router(args.results).route([args.query], top_k=args.top_k)[0]
+    if args.json:
+        print(dumps(results))
+        return 0
+    if results["abstained"]:
+        print(f"no suitable miniModel (best score {results['ranking'][0]['score']:.3f} < threshold {results['threshold']:.3f})")
+    for i, r in enumerate(results["ranking"], 1):
+        mark = " <- chosen" if r["model"] == results["choice"] else ""
+        print(f"{i}. {r['model']:<24} {r['score']:.4f}{mark}")
+    return 0
+
+
+def _ask(args) -> int:
+    from gom.generate import MiniModel
+    from gom.route import Router
+
+    route = Router(args.results).route([args.query], top_k=1)[0]
+    models = Path(args.models_dir)
+    if route["choice"] is None:
+        # Off-domain: answer with the plain base model the miniModels were trained on.
+        from gom.generate import BaseModel
+
+        print("[no suitable miniModel: answering with the base model]", file=sys.stderr)
+        answer = BaseModel.of(models, route["ranking"][0]["model"]).generate(args.query, max_new_tokens=args.max_new_tokens)
+    else:
+        model_dir = models / route["choice"]
+        if not (model_dir / "adapter_config.json").exists():
+            raise GomError(f"the router chose '{route['choice']}', but {model_dir}/ holds no miniModel: build it with `snakemake --cores all {model_dir}`")
+        print(f"[{route['choice']}, score {route['ranking'][0]['score']:.3f}]", file=sys.stderr)
+        answer = MiniModel(model_dir).generate(args.query, max_new_tokens=args.max_new_tokens)
+    print(answer)
+    return 0
+
+
+def _neighbours(args) -> int:
+    from gom.route import neighbours
+
+    for other, score in neighbours(args.name, args.metric, args.graph)[: args.top_k]:
+        print(f"{other:<24} {score:.4f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gom", description="Use the miniModels a Graph of Models workflow built.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -35,6 +80,27 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--temperature", type=float, default=0.0, help="0 (default) decodes greedily")
     gen.add_argument("--raw", action="store_true", help="send the prompt as given, without the training template")
     gen.set_defaults(func=_generate)
+
+    route = sub.add_parser("route", help="rank the miniModels for a query")
+    route.add_argument("query")
+    route.add_argument("--top-k", type=int, default=3)
+    route.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    route.add_argument("--results", default="results/routing", help="the router's directory (default: results/routing)")
+    route.set_defaults(func=_route)
+
+    ask = sub.add_parser("ask", help="route a query and answer it with the chosen miniModel")
+    ask.add_argument("query")
+    ask.add_argument("--results", default="results/routing")
+    ask.add_argument("--models-dir", default="models")
+    ask.add_argument("--max-new-tokens", type=int, default=128)
+    ask.set_defaults(func=_ask)
+
+    nb = sub.add_parser("neighbours", help="a miniModel's nearest miniModels in the similarity graph")
+    nb.add_argument("name")
+    nb.add_argument("--metric", default="centroid_cosine")
+    nb.add_argument("--top-k", type=int, default=10)
+    nb.add_argument("--graph", default="results/graph", help="the graph's directory (default: results/graph)")
+    nb.set_defaults(func=_neighbours)
     return parser
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import functools
 import glob
 import re
 from collections.abc import Iterable, Mapping
@@ -39,8 +40,19 @@ FORMATS_BY_SUFFIX = {
 }
 
 
+@functools.cache
+def _schema_text() -> str:
+    return SCHEMA_PATH.read_text(encoding="utf-8")
+
+
 def load_schema() -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return yaml.safe_load(_schema_text())
+
+
+@functools.cache
+def _lora_validator() -> Draft202012Validator:
+    # Called for every training job while the DAG is built: parse and compile once.
+    return Draft202012Validator(load_schema()["properties"]["lora"])
 
 
 # --------------------------------------------------------------------------- YAML files
@@ -215,8 +227,7 @@ def lora_settings(config: Mapping, name: str) -> dict:
     """The global ``lora`` section with dataset ``name``'s overrides applied, checked against the schema."""
     override = config["datasets"][name].get("lora") or {}
     settings = {**config["lora"], **override}
-    lora_schema = load_schema()["properties"]["lora"]
-    for error in Draft202012Validator(lora_schema).iter_errors(settings):
+    for error in _lora_validator().iter_errors(settings):
         error.path.extendleft(["datasets", name, "lora"] if error.path and error.path[0] in override else ["lora"])
         raise GomError(_schema_error_message(error))
     return settings

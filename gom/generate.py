@@ -58,3 +58,25 @@ class MiniModel:
                 **sampling,
             )
         return self.tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True).strip()
+
+
+class BaseModel(MiniModel):
+    """The base model a miniModel was trained on, without its adapter (for off-domain questions)."""
+
+    def __init__(self, model_dir: str | Path, device: str | None = None):
+        import torch
+
+        from gom.train import load_base
+
+        self.info = {**read_json(Path(model_dir) / "gom.json"), "prompt": ""}
+        self.name = "base"
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model, self.tokenizer = load_base(self.info["base_model"], self.info.get("revision"), self.info.get("trust_remote_code", False), self.device)
+        self.model.eval()
+
+    @classmethod
+    def of(cls, models_dir: str | Path, name: str) -> "BaseModel":
+        model_dir = Path(models_dir) / name
+        if not (model_dir / "gom.json").exists():
+            raise GomError(f"no miniModel '{name}' in {models_dir}/ to take the base model from: build it with `snakemake --cores all {model_dir}`")
+        return cls(model_dir)

@@ -105,7 +105,7 @@ def draw(g: ig.Graph, metric: str, png: str | Path, svg: str | Path, top_k: int 
     rows = np.asarray(g.vs["rows"], dtype=float)
     big = max(rows.max(), 1.0)
     n = g.vcount()
-    max_node = max(14.0, min(70.0, size / (2.2 * math.sqrt(n) + 2)))
+    max_node = max(14.0, min(70.0, size / (3.5 * math.sqrt(n) + 2)))
     style = {
         "layout": lay,
         "vertex_size": [max(8.0, max_node * math.sqrt(r / big)) for r in rows],

@@ -111,11 +111,11 @@ def length_grouped_batches(lengths: list[int], micro_batch_size: int, seed: int,
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def collate(examples: list[Example], pad_id: int):
-    """Pad to the longest example of the micro-batch; pad positions are masked and unlabelled."""
+def collate(examples: list[Example], pad_id: int, pad_to: int | None = None):
+    """Pad to the longest example of the micro-batch (or to ``pad_to``); pads are masked and unlabelled."""
     import torch
 
-    width = max(len(e.input_ids) for e in examples)
+    width = pad_to or max(len(e.input_ids) for e in examples)
     ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(examples), width), dtype=torch.long)
@@ -339,8 +339,8 @@ def train_lora(
         log.info("example %s", show_example(example, tokenizer))
 
     pad_id = tokenizer.pad_token_id
-    mbs = settings["micro_batch_size"]
-    accum = max(1, math.ceil(settings["batch_size"] / mbs))
+    mbs = min(settings["micro_batch_size"], settings["batch_size"])
+    accum = math.ceil(settings["batch_size"] / mbs)
     lengths = [len(e.input_ids) for e in train]
     micro_per_epoch = math.ceil(len(train) / mbs)
     steps_per_epoch = math.ceil(micro_per_epoch / accum)

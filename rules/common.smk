@@ -85,6 +85,18 @@ def training_outputs():
     ]
 
 
+def eval_fractions():
+    return [lora_settings(config, name)["eval_fraction"] for name in NAMES]
+
+
+def routing_outputs():
+    return [
+        "results/routing/index.npz",
+        "results/routing/eval.json",
+        "results/routing/confusion.png",
+    ]
+
+
 def graph_outputs():
     return (
         expand("results/graph/matrix_{metric}.csv", metric=METRICS)

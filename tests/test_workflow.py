@@ -96,13 +96,41 @@ def test_minimodels_beat_their_base_and_answer(done):
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr
 
 
+def gom(workdir, *args):
+    return subprocess.run([sys.executable, "-m", "gom.cli", *args], cwd=workdir, capture_output=True, text=True)
+
+
+def test_router_is_accurate_and_the_cli_uses_it(done):
+    workdir, _ = done
+    report = json.loads((workdir / "results/routing/eval.json").read_text())
+    assert report["top1_accuracy"] >= 0.8 and report["top3_accuracy"] == 1.0
+    assert set(report["per_dataset_recall"]) == set(NAMES) and report["n_queries"] > 30
+    assert report["abstain"]["false_abstain_rate"] <= 0.05
+    proc = gom(workdir, "route", "white rum, lime juice, mint leaves, soda water", "--json")
+    assert proc.returncode == 0, proc.stderr
+    routed = json.loads(proc.stdout)
+    assert routed["choice"] == "cocktails" and not routed["abstained"]
+    assert [r["model"] for r in routed["ranking"]][0] == "cocktails" and len(routed["ranking"]) == 3
+    assert gom(workdir, "route", "Broccoli, cooked, boiled, drained", "--top-k", "2").stdout.splitlines()[0].startswith("1. nutrition")
+    off = json.loads(gom(workdir, "route", "Which port does an HTTPS server listen on by default?", "--json").stdout)
+    assert off["abstained"] and off["choice"] is None
+    ask = gom(workdir, "ask", "carrot, onion, celery, thyme, chicken stock", "--max-new-tokens", "20")
+    assert ask.returncode == 0 and ask.stdout.strip() and "[recipes, score" in ask.stderr, ask.stderr
+    ask = gom(workdir, "ask", "Which port does an HTTPS server listen on by default?", "--max-new-tokens", "5")
+    assert ask.returncode == 0 and "answering with the base model" in ask.stderr, ask.stderr
+    nb = gom(workdir, "neighbours", "recipes", "--metric", "jaccard")
+    assert nb.returncode == 0 and [line.split()[0] for line in nb.stdout.splitlines()] == ["nutrition", "cocktails"]
+    bad = gom(workdir, "neighbours", "soup")
+    assert bad.returncode == 2 and "unknown dataset 'soup'" in bad.stderr
+
+
 def test_rerun_does_nothing_and_report_builds(done):
     workdir, _ = done
     proc = run_snakemake(workdir, "-n", check=True)
     assert "Nothing to be done" in proc.stdout + proc.stderr
     run_snakemake(workdir, "--report", "report.html", check=True)
     html = (workdir / "report.html").read_text(errors="replace")
-    assert "graph_jaccard.png" in html and "matrix_mean_cosine.csv" in html and "cross_loss.png" in html
+    assert "graph_jaccard.png" in html and "matrix_mean_cosine.csv" in html and "cross_loss.png" in html and "confusion.png" in html
 
 
 def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
@@ -126,7 +154,8 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
     }
     # The tiny base's tokenizer is trained on every dataset, so it and every adapter on it are rebuilt
     # (with a real base model only the new adapter trains: see test_real_base_trains_only_the_new_adapter).
-    assert all_jobs == graph_jobs | {("tiny_base", ""), ("cross_loss", ""), ("all", "")} | {("train_lora", f"name={n}") for n in [*NAMES, "smoothies"]}
+    assert all_jobs == graph_jobs | {("tiny_base", ""), ("cross_loss", ""), ("route_index", ""), ("route_eval", ""), ("all", "")} | {
+        ("train_lora", f"name={n}") for n in [*NAMES, "smoothies"]}
 
 
 def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):

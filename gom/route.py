@@ -1,0 +1,245 @@
+"""Stage: route a query to the miniModel of the dataset it belongs to.
+
+The index holds the embeddings of every dataset's training rows only (the held-out rows of
+``gom.split`` never enter it) and two routers over them:
+
+- ``centroid``: cosine to each dataset's normalised mean embedding;
+- ``knn``: a similarity-weighted vote of the query's k nearest training rows (ties and
+  datasets without a neighbour are ordered by centroid score).
+
+Both are evaluated on the held-out rows; ``routing.method: auto`` keeps the better one. A
+query whose best score falls below a threshold calibrated on the held-out rows gets "no
+suitable miniModel" (and, when generating, the base model).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from gom.errors import GomError
+from gom.io import atomic_path, read_json, write_json
+from gom.split import eval_mask
+
+METHODS = ("centroid", "knn")
+
+# Questions about nothing the sample domains (or most domain datasets) cover, used to report how
+# often the calibrated threshold abstains off-domain. They never influence the threshold.
+OFF_DOMAIN = [
+    "How do I reset the password of my wifi router?",
+    "What is the capital of Australia?",
+    "Explain the difference between TCP and UDP.",
+    "Who won the football world cup in 1998?",
+    "How do I change a flat tyre on a bicycle?",
+    "What does a Kubernetes pod do?",
+    "Write a haiku about the ocean at night.",
+    "How many moons does Jupiter have?",
+    "What is the derivative of sin(x)?",
+    "Recommend a good science fiction novel.",
+    "How do I file my income tax return?",
+    "What causes the northern lights?",
+    "Translate 'good morning' into Japanese.",
+    "How does a mortgage interest rate work?",
+    "What is the best way to learn the guitar?",
+    "Why is the sky blue?",
+    "How do I fix a merge conflict in git?",
+    "What is the population of Brazil?",
+    "Summarise the plot of Hamlet.",
+    "How do vaccines train the immune system?",
+]
+
+
+@dataclass
+class Index:
+    names: list[str]
+    model: str
+    centroids: np.ndarray  # datasets x dim, unit rows
+    vectors: np.ndarray  # training rows x dim, unit rows
+    labels: np.ndarray  # dataset index of each row
+    method: str = "centroid"
+    k: int = 10
+    threshold: float | None = None
+
+    def scores(self, queries: np.ndarray, method: str | None = None) -> np.ndarray:
+        """queries x datasets scores (higher is better) for unit-normalised query embeddings."""
+        method = method or self.method
+        central = queries @ self.centroids.T
+        if method == "centroid":
+            return central
+        sims = queries @ self.vectors.T
+        k = min(self.k, sims.shape[1])
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        votes = np.zeros_like(central)
+        rows = np.arange(len(queries))[:, None]
+        np.add.at(votes, (np.broadcast_to(rows, top.shape), self.labels[top]), sims[rows, top])
+        # The vote decides; the centroid score (in [-1, 1], scaled far below one vote) breaks ties.
+        return votes / k + 1e-3 * central
+
+    def confidence(self, scores: np.ndarray) -> np.ndarray:
+        return scores.max(axis=1)
+
+
+def build_index(names: list[str], parquets: list[str | Path], embeddings: list[str | Path], eval_fractions: list[float], model: str, k: int, out: str | Path) -> dict:
+    """Write the router index (``out``, .npz) from each dataset's training rows."""
+    vectors, labels, centroids, counts = [], [], [], {}
+    for i, (name, parquet, emb, fraction) in enumerate(zip(names, parquets, embeddings, eval_fractions)):
+        texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
+        rows = np.load(emb)
+        if len(rows) != len(texts):
+            raise GomError(f"dataset '{name}': {emb} has {len(rows)} rows, {parquet} has {len(texts)}; re-run embed")
+        train = rows[~eval_mask(texts, fraction)]
+        mean = train.astype(np.float64).mean(axis=0)
+        centroids.append(mean / np.linalg.norm(mean))
+        vectors.append(train.astype(np.float32))
+        labels.append(np.full(len(train), i, dtype=np.int32))
+        counts[name] = len(train)
+    with atomic_path(out) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, names=np.array(names), model=np.array(model), centroids=np.array(centroids, dtype=np.float32),
+                     vectors=np.concatenate(vectors), labels=np.concatenate(labels), k=np.int64(k))
+    return {"training_rows": counts}
+
+
+def load_index(path: str | Path, choice: str | Path | None = None) -> Index:
+    """The index, with the method and threshold chosen by evaluation when ``choice`` (eval.json) exists."""
+    path = Path(path)
+    if not path.exists():
+        raise GomError(f"no router index at {path}: build it with `snakemake --cores all results/routing/eval.json`")
+    with np.load(path, allow_pickle=False) as z:
+        index = Index(list(map(str, z["names"])), str(z["model"]), z["centroids"], z["vectors"], z["labels"], k=int(z["k"]))
+    if choice is not None:
+        if not Path(choice).exists():
+            raise GomError(f"the router is not evaluated yet ({choice} is missing): build it with `snakemake --cores all {choice}`")
+        chosen = read_json(choice)
+        index.method, index.threshold = chosen["method"], chosen["abstain"]["threshold"]
+    return index
+
+
+def held_out_queries(names, parquets, embeddings, eval_fractions):
+    """(embeddings, true dataset index) of every dataset's held-out rows."""
+    vectors, truth = [], []
+    for i, (parquet, emb, fraction) in enumerate(zip(parquets, embeddings, eval_fractions)):
+        texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
+        rows = np.load(emb)
+        held = rows[eval_mask(texts, fraction)]
+        vectors.append(held)
+        truth.append(np.full(len(held), i))
+    return np.concatenate(vectors), np.concatenate(truth)
+
+
+def accuracy(scores: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
+    order = np.argsort(-scores, axis=1)
+    top1 = order[:, 0]
+    recall = {n: float((top1[truth == i] == i).mean()) if (truth == i).any() else None for i, n in enumerate(names)}
+    confusion = np.zeros((len(names), len(names)), dtype=int)
+    np.add.at(confusion, (truth, top1), 1)
+    present = [r for r in recall.values() if r is not None]
+    return {
+        "top1_accuracy": float((top1 == truth).mean()),
+        "top3_accuracy": float((order[:, :3] == truth[:, None]).any(axis=1).mean()),
+        "balanced_accuracy": float(np.mean(present)),
+        "per_dataset_recall": recall,
+        "n_queries": int(len(truth)),
+        "confusion": confusion.tolist(),
+    }
+
+
+def calibrate(confidence: np.ndarray, false_abstain: float) -> float:
+    """The threshold that abstains on at most ``false_abstain`` of the in-domain held-out queries."""
+    return float(np.quantile(confidence, false_abstain, method="lower"))
+
+
+def evaluate_router(index_path, names, parquets, embeddings, eval_fractions, method: str, false_abstain: float, out_json, out_png, embed_settings: dict) -> dict:
+    """Evaluate both routers on the held-out rows, choose one, calibrate its abstain threshold."""
+    from gom.drawing import heatmap
+
+    index = load_index(index_path)
+    queries, truth = held_out_queries(names, parquets, embeddings, eval_fractions)
+    if len(truth) == 0:
+        raise GomError("no held-out rows to evaluate the router on: raise lora.eval_fraction")
+    results = {m: accuracy(index.scores(queries, m), truth, names) for m in METHODS}
+    chosen = max(METHODS, key=lambda m: (results[m]["top1_accuracy"], results[m]["balanced_accuracy"])) if method == "auto" else method
+    confidence = index.confidence(index.scores(queries, chosen))
+    threshold = calibrate(confidence, false_abstain)
+    off = embed_queries(OFF_DOMAIN, index.model, embed_settings)
+    off_conf = index.confidence(index.scores(off, chosen))
+    report = {
+        "method": chosen,
+        "chosen_by": "config" if method != "auto" else "best held-out top-1 accuracy",
+        **results[chosen],
+        "methods": {m: {k: v for k, v in r.items() if k != "confusion"} for m, r in results.items()},
+        "abstain": {
+            "threshold": threshold,
+            "score": "centroid cosine" if chosen == "centroid" else f"mean similarity-weighted vote of the {index.k} nearest rows",
+            "target_false_abstain_rate": false_abstain,
+            "false_abstain_rate": float((confidence < threshold).mean()),
+            "off_domain_queries": len(OFF_DOMAIN),
+            "off_domain_abstain_rate": float((off_conf < threshold).mean()),
+        },
+        "datasets": names,
+        "k": index.k,
+    }
+    write_json(out_json, report)
+    heatmap(out_png, np.array(results[chosen]["confusion"], dtype=float), names, names,
+            f"router ({chosen}) on held-out rows: true (row) -> chosen (column)", low_is_dark=False)
+    return {k: report[k] for k in ("method", "top1_accuracy", "top3_accuracy", "balanced_accuracy")}
+
+
+def embed_queries(texts: list[str], model: str, embed_settings: dict | None = None, st=None) -> np.ndarray:
+    from gom.embed import load_model
+
+    settings = embed_settings or {}
+    st = st or load_model(model, settings.get("device", "auto"), settings.get("max_seq_length"))
+    return st.encode(texts, batch_size=settings.get("batch_size", 64), convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+
+
+class Router:
+    """Index + embedding model, loaded once; ``route`` ranks the miniModels for queries."""
+
+    def __init__(self, results_dir: str | Path = "results/routing", device: str = "cpu"):
+        from gom.embed import load_model
+
+        results_dir = Path(results_dir)
+        self.index = load_index(results_dir / "index.npz", results_dir / "eval.json")
+        self.model = load_model(self.index.model, device)
+
+    def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
+        vectors = self.model.encode(queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=64)
+        scores = self.index.scores(vectors)
+        out = []
+        for q, row in zip(queries, scores):
+            order = np.argsort(-row)[:top_k]
+            best = float(row[order[0]])
+            abstain = self.index.threshold is not None and best < self.index.threshold
+            out.append({
+                "query": q,
+                "choice": None if abstain else self.index.names[order[0]],
+                "abstained": bool(abstain),
+                "threshold": self.index.threshold,
+                "method": self.index.method,
+                "ranking": [{"model": self.index.names[i], "score": float(row[i])} for i in order],
+            })
+        return out
+
+
+def neighbours(name: str, metric: str, graph_dir: str | Path = "results/graph") -> list[tuple[str, float]]:
+    """Other datasets ordered by similarity to ``name`` under ``metric`` (the recommender view)."""
+    path = Path(graph_dir) / f"matrix_{metric}.csv"
+    if not path.exists():
+        known = sorted(p.stem.removeprefix("matrix_") for p in Path(graph_dir).glob("matrix_*.csv"))
+        hint = f"; metrics built: {', '.join(known)}" if known else f": build it with `snakemake --cores all {path}`"
+        raise GomError(f"no similarity matrix for metric '{metric}' at {path}{hint}")
+    table = pl.read_csv(path)
+    names = table["dataset"].to_list()
+    if name not in names:
+        raise GomError(f"unknown dataset '{name}'; the graph has: {', '.join(names)}")
+    row = table.filter(pl.col("dataset") == name).drop("dataset").row(0, named=True)
+    return sorted(((n, float(v)) for n, v in row.items() if n != name), key=lambda x: -x[1])
+
+
+def dumps(result) -> str:
+    return json.dumps(result, indent=2, ensure_ascii=False)

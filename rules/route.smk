@@ -1,0 +1,52 @@
+rule route_index:
+    """Router index from the embeddings of every dataset's training rows (never the held-out ones)."""
+    input:
+        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
+        embeddings=expand("results/embeddings/{name}.npy", name=NAMES),
+    output:
+        "results/routing/index.npz",
+    log:
+        "logs/route_index.log",
+    conda:
+        "../envs/graph.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        names=NAMES,
+        eval_fractions=eval_fractions(),
+        model=config["embedding"]["model"],
+        k=config["routing"]["k"],
+    script:
+        "../scripts/route_index.py"
+
+
+rule route_eval:
+    """Both routers on the held-out rows: accuracy, the chosen router, the abstain threshold."""
+    input:
+        index="results/routing/index.npz",
+        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
+        embeddings=expand("results/embeddings/{name}.npy", name=NAMES),
+    output:
+        eval="results/routing/eval.json",
+        confusion=report(
+            "results/routing/confusion.png",
+            caption="../report/routing.rst",
+            category="Routing",
+        ),
+    log:
+        "logs/route_eval.log",
+    conda:
+        "../envs/embed.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        names=NAMES,
+        eval_fractions=eval_fractions(),
+        method=config["routing"]["method"],
+        false_abstain_rate=config["routing"]["false_abstain_rate"],
+        embedding=config["embedding"],
+    script:
+        "../scripts/route_eval.py"

@@ -1,0 +1,17 @@
+from _gom import run
+from gom.route import evaluate_router
+
+run(
+    snakemake,
+    evaluate_router,
+    index_path=snakemake.input.index,
+    names=snakemake.params.names,
+    parquets=snakemake.input.parquets,
+    embeddings=snakemake.input.embeddings,
+    eval_fractions=snakemake.params.eval_fractions,
+    method=snakemake.params.method,
+    false_abstain=snakemake.params.false_abstain_rate,
+    out_json=snakemake.output.eval,
+    out_png=snakemake.output.confusion,
+    embed_settings=snakemake.params.embedding,
+)

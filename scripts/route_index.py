@@ -1,0 +1,14 @@
+from _gom import run
+from gom.route import build_index
+
+run(
+    snakemake,
+    build_index,
+    names=snakemake.params.names,
+    parquets=snakemake.input.parquets,
+    embeddings=snakemake.input.embeddings,
+    eval_fractions=snakemake.params.eval_fractions,
+    model=snakemake.params.model,
+    k=snakemake.params.k,
+    out=snakemake.output[0],
+)

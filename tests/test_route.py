@@ -1,0 +1,108 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import polars as pl
+import pytest
+
+from gom.errors import GomError
+from gom.route import Index, accuracy, build_index, calibrate, evaluate_router, load_index, neighbours
+from gom.split import eval_mask
+
+NAMES = ["fruit", "bar", "herbs"]
+
+
+@pytest.fixture
+def synthetic(tmp_path):
+    """Three datasets whose embeddings cluster around three directions."""
+    rng = np.random.default_rng(0)
+    parquets, embeddings = [], []
+    for i, name in enumerate(NAMES):
+        texts = [f"{name} row {j}" for j in range(60)]
+        centre = np.zeros(16)
+        centre[i] = 1.0
+        vectors = centre + 0.35 * rng.normal(size=(60, 16))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        pl.DataFrame({"text": texts}).write_parquet(tmp_path / f"{name}.parquet")
+        np.save(tmp_path / f"{name}.npy", vectors.astype(np.float32))
+        parquets.append(tmp_path / f"{name}.parquet")
+        embeddings.append(tmp_path / f"{name}.npy")
+    build_index(NAMES, parquets, embeddings, [0.2] * 3, "default", 5, tmp_path / "index.npz")
+    return tmp_path, parquets, embeddings
+
+
+def test_no_held_out_row_reaches_the_index(synthetic):
+    tmp, parquets, embeddings = synthetic
+    index = load_index(tmp / "index.npz")
+    indexed = {v.tobytes() for v in index.vectors}
+    for parquet, emb in zip(parquets, embeddings):
+        held = eval_mask(pl.read_parquet(parquet)["text"].to_list(), 0.2)
+        rows = np.load(emb)
+        assert held.any()
+        assert not any(r.tobytes() in indexed for r in rows[held])
+        assert all(r.tobytes() in indexed for r in rows[~held])
+
+
+def test_both_routers_rank_the_right_dataset_first(synthetic):
+    tmp, _, _ = synthetic
+    index = load_index(tmp / "index.npz")
+    queries = np.eye(16, dtype=np.float32)[:3]
+    for method in ("centroid", "knn"):
+        scores = index.scores(queries, method)
+        assert scores.shape == (3, 3)
+        assert (scores.argmax(axis=1) == [0, 1, 2]).all(), method
+
+
+def test_knn_vote_breaks_ties_by_centroid():
+    index = Index(["a", "b"], "m", np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([0, 0]), k=2)
+    scores = index.scores(np.array([[0.6, 0.8]]), "knn")
+    assert scores[0, 0] > scores[0, 1] > 0  # b got no vote but keeps its centroid order
+
+
+def test_accuracy_and_calibration():
+    scores = np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.5, 0.4, 0.3], [0.1, 0.2, 0.8]])
+    truth = np.array([0, 1, 1, 2])
+    result = accuracy(scores, truth, NAMES)
+    assert result["top1_accuracy"] == 0.75 and result["top3_accuracy"] == 1.0
+    assert result["per_dataset_recall"] == {"fruit": 1.0, "bar": 0.5, "herbs": 1.0}
+    assert result["balanced_accuracy"] == pytest.approx(2.5 / 3)
+    assert result["confusion"] == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+    confidence = np.linspace(0, 1, 101)
+    threshold = calibrate(confidence, 0.05)
+    assert (confidence < threshold).mean() <= 0.05
+
+
+def test_evaluation_report_shape(synthetic, monkeypatch):
+    import gom.route
+
+    tmp, parquets, embeddings = synthetic
+    # The synthetic vectors are 16-d, not MiniLM's: the off-domain probe gets a direction no dataset uses.
+    monkeypatch.setattr(gom.route, "embed_queries", lambda texts, model, settings=None: np.tile(np.eye(16, dtype=np.float32)[15], (len(texts), 1)))
+    summary = evaluate_router(tmp / "index.npz", NAMES, parquets, embeddings, [0.2] * 3, "auto", 0.05, tmp / "eval.json", tmp / "confusion.png", {})
+    report = json.loads((tmp / "eval.json").read_text())
+    assert report["method"] in ("centroid", "knn") and summary["method"] == report["method"]
+    for key in ("top1_accuracy", "top3_accuracy", "balanced_accuracy", "per_dataset_recall", "n_queries", "confusion"):
+        assert key in report
+    assert set(report["methods"]) == {"centroid", "knn"}
+    assert report["top1_accuracy"] >= 0.9 and report["n_queries"] == sum(
+        int(eval_mask(pl.read_parquet(p)["text"].to_list(), 0.2).sum()) for p in parquets)
+    assert report["abstain"]["false_abstain_rate"] <= 0.05
+    assert report["abstain"]["off_domain_abstain_rate"] == 1.0
+    assert (tmp / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_neighbours(tmp_path):
+    pl.DataFrame({"dataset": NAMES, "fruit": [1.0, 0.2, 0.6], "bar": [0.2, 1.0, 0.1], "herbs": [0.6, 0.1, 1.0]}).write_csv(tmp_path / "matrix_jaccard.csv")
+    assert neighbours("fruit", "jaccard", tmp_path) == [("herbs", 0.6), ("bar", 0.2)]
+    with pytest.raises(GomError, match="unknown dataset 'nope'; the graph has: fruit, bar, herbs"):
+        neighbours("nope", "jaccard", tmp_path)
+    with pytest.raises(GomError, match="no similarity matrix for metric 'cosine'.*metrics built: jaccard"):
+        neighbours("fruit", "cosine", tmp_path)
+
+
+@pytest.mark.parametrize("command", [["route", "apple pie"], ["ask", "apple pie"]])
+def test_cli_without_a_router_says_what_builds_it(tmp_path, command):
+    proc = subprocess.run([sys.executable, "-m", "gom.cli", *command], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "gom: error: no router index at results/routing/index.npz: build it with `snakemake --cores all results/routing/eval.json`" in proc.stderr
