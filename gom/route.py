@@ -83,15 +83,22 @@ class Index:
         return scores.max(axis=1)
 
 
+def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, eval_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, held-out rows) of one dataset's embeddings, by the shared split."""
+    texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
+    rows = np.load(embeddings)
+    if len(rows) != len(texts):
+        raise GomError(f"dataset '{name}': {embeddings} has {len(rows)} rows, {parquet} has {len(texts)}; re-run embed")
+    held = eval_mask(texts, eval_fraction)
+    return rows[~held], rows[held]
+
+
 def build_index(names: list[str], parquets: list[str | Path], embeddings: list[str | Path], eval_fractions: list[float], model: str, k: int, out: str | Path) -> dict:
     """Write the router index (``out``, .npz) from each dataset's training rows."""
     vectors, labels, centroids, counts = [], [], [], {}
-    for i, (name, parquet, emb, fraction) in enumerate(zip(names, parquets, embeddings, eval_fractions)):
-        texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
-        rows = np.load(emb)
-        if len(rows) != len(texts):
-            raise GomError(f"dataset '{name}': {emb} has {len(rows)} rows, {parquet} has {len(texts)}; re-run embed")
-        train = rows[~eval_mask(texts, fraction)]
+    for i, split in enumerate(zip(names, parquets, embeddings, eval_fractions)):
+        train, _ = split_embeddings(*split)
+        name = split[0]
         mean = train.astype(np.float64).mean(axis=0)
         centroids.append(mean / np.linalg.norm(mean))
         vectors.append(train.astype(np.float32))
@@ -122,10 +129,8 @@ def load_index(path: str | Path, choice: str | Path | None = None) -> Index:
 def held_out_queries(names, parquets, embeddings, eval_fractions):
     """(embeddings, true dataset index) of every dataset's held-out rows."""
     vectors, truth = [], []
-    for i, (parquet, emb, fraction) in enumerate(zip(parquets, embeddings, eval_fractions)):
-        texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
-        rows = np.load(emb)
-        held = rows[eval_mask(texts, fraction)]
+    for i, split in enumerate(zip(names, parquets, embeddings, eval_fractions)):
+        _, held = split_embeddings(*split)
         vectors.append(held)
         truth.append(np.full(len(held), i))
     return np.concatenate(vectors), np.concatenate(truth)
