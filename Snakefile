@@ -1,4 +1,5 @@
-# Graph of Models: datasets -> parquet -> embeddings -> per-pair edges -> similarity graph.
+# Graph of Models: datasets -> parquet -> embeddings -> per-pair edges -> similarity graph,
+# plus a LoRA miniModel per dataset and a router over them.
 # `snakemake --cores all` builds everything listed in config.yaml; see README.md.
 from snakemake.utils import min_version
 
@@ -26,3 +27,8 @@ rule all:
         graph_outputs(),
         training_outputs(),
         routing_outputs(),
+
+
+# Runs on the submitting host, never as a cluster job.
+localrules:
+    all,

@@ -359,7 +359,7 @@ def train_lora(
     counters = state["counters"] if state else {"supervised": 0, "tokens": 0, "padded": 0, "seconds": 0.0}
     first = state["step"] if state else 0
     if state:
-        log.info("resuming from checkpoint %s at step %d of %d", checkpoint, first, total_steps)
+        log.info("resuming from checkpoint %s at step %d of %d (saved on %s)", checkpoint, first, total_steps, state.get("reason"))
     log.info("%s: %d training / %d held-out examples, %d steps of %d x %d examples on %s",
              name, len(train), len(held), total_steps, accum, mbs, device)
 
@@ -397,10 +397,10 @@ def train_lora(
             done = step + 1
             interrupted = stop.signal is not None or (stop_after_steps is not None and done >= stop_after_steps and done < total_steps)
             if done % settings["checkpoint_every"] == 0 or interrupted:
+                why = (signal.Signals(stop.signal).name if stop.signal else "stop_after_steps") if interrupted else "schedule"
                 save_checkpoint(checkpoint, model, optimizer, scheduler,
-                                {"step": done, "losses": losses, "counters": counters, "fingerprint": fingerprint})
+                                {"step": done, "losses": losses, "counters": counters, "fingerprint": fingerprint, "reason": why})
             if interrupted:
-                why = signal.Signals(stop.signal).name if stop.signal else "stop_after_steps"
                 log.info("stopping at step %d on %s: checkpoint saved to %s; the next run resumes", done, why, checkpoint)
                 raise Preempted(3)
 

@@ -30,6 +30,8 @@ rule edge:
         "results/edges/{a}__{b}.json",
     log:
         "logs/edge/{a}__{b}.log",
+    group:
+        "edges"  # bundled into fewer cluster jobs by group-components in profiles/slurm
     conda:
         "../envs/graph.yaml"
     resources:

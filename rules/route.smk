@@ -8,7 +8,7 @@ rule route_index:
     log:
         "logs/route_index.log",
     conda:
-        "../envs/graph.yaml"
+        "../envs/embed.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
