@@ -24,7 +24,7 @@ def planned_jobs(proc) -> set[tuple[str, str]]:
     """(rule, wildcards) of every job a dry run lists."""
     jobs, rule = set(), None
     for line in (proc.stdout + proc.stderr).splitlines():
-        if m := re.match(r"^(?:local)?rule (\w+):", line):
+        if m := re.match(r"^\s*(?:local)?rule (\w+):", line):  # group members are indented
             rule = m.group(1)
             jobs.add((rule, ""))
         elif rule and (m := re.match(r"^\s+wildcards: (.*)", line)):
