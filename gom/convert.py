@@ -37,26 +37,8 @@ def _decode(path: Path, encoding: str, where: str) -> bytes:
 def read_source(source: dict, where: str) -> pl.DataFrame:
     """Read one resolved source file into a DataFrame, columns renamed."""
     path = Path(source["path"])
-    fmt = source["format"]
     where = f"{where}, file '{path}'"
-    try:
-        if fmt == "parquet":
-            df = pl.read_parquet(path)
-        else:
-            data = io.BytesIO(_decode(path, source.get("encoding", "utf-8"), where))
-            if fmt in ("csv", "tsv"):
-                sep = source.get("delimiter") or ("\t" if fmt == "tsv" else ",")
-                df = pl.read_csv(data, separator=sep, infer_schema_length=10000)
-            elif fmt == "jsonl":
-                df = pl.read_ndjson(data)
-            else:
-                df = pl.read_json(data)
-    except GomError:
-        raise
-    except Exception as e:  # polars/pyarrow parse errors: say which file, keep their detail
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise GomError(f"{where}: cannot be read as {fmt}: {first}") from None
-
+    df = read_table(path, source["format"], source.get("encoding", "utf-8"), source.get("delimiter"), where)
     rename = source.get("rename") or {}
     missing = [old for old in rename if old not in df.columns]
     if missing:
@@ -71,6 +53,28 @@ def read_source(source: dict, where: str) -> pl.DataFrame:
             f"{', '.join(df.columns)}. Add e.g. rename: {{{df.columns[0] if df.columns else 'column'}: {TEXT}}}"
         )
     return df.with_columns(_as_text(df[TEXT], where)).with_columns(pl.lit(str(path)).alias(SOURCE))
+
+
+def read_table(path: Path, fmt: str, encoding: str, delimiter: str | None, where: str) -> pl.DataFrame:
+    """Parse one csv/tsv/json/jsonl/parquet file; GomError naming ``where`` when it cannot be read."""
+    try:
+        if fmt == "parquet":
+            df = pl.read_parquet(path)
+        else:
+            data = io.BytesIO(_decode(path, encoding, where))
+            if fmt in ("csv", "tsv"):
+                sep = delimiter or ("\t" if fmt == "tsv" else ",")
+                df = pl.read_csv(data, separator=sep, infer_schema_length=10000)
+            elif fmt == "jsonl":
+                df = pl.read_ndjson(data)
+            else:
+                df = pl.read_json(data)
+    except GomError:
+        raise
+    except Exception as e:  # polars/pyarrow parse errors: say which file, keep their detail
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise GomError(f"{where}: cannot be read as {fmt}: {first}") from None
+    return df
 
 
 def _as_text(col: pl.Series, where: str) -> pl.Series:

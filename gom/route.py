@@ -82,6 +82,16 @@ class Index:
     def confidence(self, scores: np.ndarray) -> np.ndarray:
         return scores.max(axis=1)
 
+    @classmethod
+    def from_rows(cls, names: list[str], rows: list[np.ndarray], model: str, k: int) -> "Index":
+        """An index over each dataset's (training) row embeddings, in ``names`` order."""
+        centroids = []
+        for train in rows:
+            mean = train.astype(np.float64).mean(axis=0)
+            centroids.append(mean / np.linalg.norm(mean))
+        labels = np.concatenate([np.full(len(train), i, dtype=np.int32) for i, train in enumerate(rows)])
+        return cls(names, model, np.array(centroids, dtype=np.float32), np.concatenate(rows).astype(np.float32), labels, k=k)
+
 
 def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, eval_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """(training rows, held-out rows) of one dataset's embeddings, by the shared split."""
@@ -95,20 +105,13 @@ def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, eva
 
 def build_index(names: list[str], parquets: list[str | Path], embeddings: list[str | Path], eval_fractions: list[float], model: str, k: int, out: str | Path) -> dict:
     """Write the router index (``out``, .npz) from each dataset's training rows."""
-    vectors, labels, centroids, counts = [], [], [], {}
-    for i, split in enumerate(zip(names, parquets, embeddings, eval_fractions)):
-        train, _ = split_embeddings(*split)
-        name = split[0]
-        mean = train.astype(np.float64).mean(axis=0)
-        centroids.append(mean / np.linalg.norm(mean))
-        vectors.append(train.astype(np.float32))
-        labels.append(np.full(len(train), i, dtype=np.int32))
-        counts[name] = len(train)
+    rows = [split_embeddings(*split)[0] for split in zip(names, parquets, embeddings, eval_fractions)]
+    index = Index.from_rows(names, rows, model, k)
     with atomic_path(out) as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, names=np.array(names), model=np.array(model), centroids=np.array(centroids, dtype=np.float32),
-                     vectors=np.concatenate(vectors), labels=np.concatenate(labels), k=np.int64(k))
-    return {"training_rows": counts}
+            np.savez(f, names=np.array(names), model=np.array(model), centroids=index.centroids,
+                     vectors=index.vectors, labels=index.labels, k=np.int64(k))
+    return {"training_rows": {name: len(train) for name, train in zip(names, rows)}}
 
 
 def load_index(path: str | Path, choice: str | Path | None = None) -> Index:
