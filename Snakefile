@@ -19,6 +19,7 @@ include: "rules/edges.smk"
 include: "rules/graph.smk"
 include: "rules/train.smk"
 include: "rules/route.smk"
+include: "rules/embedder.smk"
 
 
 rule all:
@@ -27,6 +28,7 @@ rule all:
         graph_outputs(),
         training_outputs(),
         routing_outputs(),
+        embedder_outputs(),
 
 
 # Runs on the submitting host, never as a cluster job.

@@ -215,6 +215,9 @@ def prepare(config: dict, configfiles: Iterable[str | Path] = (), base_dir: str 
     for name in config["datasets"]:
         lora_settings(config, name)
         train_templates(config, name)
+    from gom.embedder import check_settings
+
+    check_settings(config["embedding"]["finetune"], list(config["datasets"]))
     return {name: resolve_sources(name, ds, base_dir) for name, ds in config["datasets"].items()}
 
 

@@ -97,6 +97,37 @@ def routing_outputs():
     ]
 
 
+EMBEDDER = "models/embedder"
+
+
+def embedding_model():
+    """What embeddings, edges and routing embed with: models/embedder when it is 'finetuned'."""
+    model = config["embedding"]["model"]
+    return EMBEDDER if model == "finetuned" else model
+
+
+def embedder_input(wildcards=None):
+    """The fine-tuned embedder as an input, when it is the model in use, so switching re-runs exactly its dependents."""
+    model = embedding_model()
+    return [EMBEDDER] if Path(model).resolve() == Path(EMBEDDER).resolve() else []
+
+
+def embedding_settings():
+    """The embedding keys that change what routing computes (not the fine-tuning ones)."""
+    keys = ("batch_size", "max_seq_length", "device")
+    return {"model": embedding_model(), **{k: config["embedding"][k] for k in keys}}
+
+
+def finetune_pair_file(wildcards=None):
+    pairs = config["embedding"]["finetune"].get("pairs") or {}
+    return [pairs["path"]] if "path" in pairs else []
+
+
+def embedder_outputs():
+    """Fine-tuning is evaluated whenever the workflow uses the fine-tuned model."""
+    return ["results/embedder/eval.json"] if embedder_input() else []
+
+
 def graph_outputs():
     return (
         expand("results/graph/matrix_{metric}.csv", metric=METRICS)

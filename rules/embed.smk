@@ -2,6 +2,7 @@ rule embed:
     """Sentence embeddings of a dataset's text column, one L2-normalised row per row."""
     input:
         parquet="datasets/processed/{name}.parquet",
+        model=embedder_input,
     output:
         embeddings="results/embeddings/{name}.npy",
         meta="results/embeddings/{name}.json",
@@ -16,7 +17,7 @@ rule embed:
         mem_mb=4000,
         runtime=120,
     params:
-        model=config["embedding"]["model"],
+        model=embedding_model(),
         batch_size=config["embedding"]["batch_size"],
         max_seq_length=config["embedding"]["max_seq_length"],
         device=config["embedding"]["device"],

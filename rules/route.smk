@@ -3,6 +3,7 @@ rule route_index:
     input:
         parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
         embeddings=expand("results/embeddings/{name}.npy", name=NAMES),
+        model=embedder_input,
     output:
         "results/routing/index.npz",
     log:
@@ -15,7 +16,7 @@ rule route_index:
     params:
         names=NAMES,
         eval_fractions=eval_fractions(),
-        model=config["embedding"]["model"],
+        model=embedding_model(),
         k=config["routing"]["k"],
     script:
         "../scripts/route_index.py"
@@ -47,6 +48,6 @@ rule route_eval:
         eval_fractions=eval_fractions(),
         method=config["routing"]["method"],
         false_abstain_rate=config["routing"]["false_abstain_rate"],
-        embedding=config["embedding"],
+        embedding=embedding_settings(),
     script:
         "../scripts/route_eval.py"

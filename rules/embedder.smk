@@ -1,0 +1,54 @@
+rule finetune_embedder:
+    """The embedding model fine-tuned on the datasets' training rows (held-out rows never reach it)."""
+    input:
+        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
+        pairs=finetune_pair_file,
+    output:
+        directory(EMBEDDER),
+    log:
+        "logs/finetune_embedder.log",
+    benchmark:
+        "logs/benchmarks/finetune_embedder.tsv"
+    conda:
+        "../envs/embed.yaml"
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=240,
+    params:
+        names=NAMES,
+        eval_fractions=eval_fractions(),
+        settings=config["embedding"]["finetune"],
+    script:
+        "../scripts/finetune_embedder.py"
+
+
+rule embedder_eval:
+    """The frozen and the fine-tuned embedder on the same held-out rows."""
+    input:
+        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
+        pairs=finetune_pair_file,
+        model=EMBEDDER,
+    output:
+        eval="results/embedder/eval.json",
+        table=report(
+            "results/embedder/eval.csv",
+            caption="../report/embedder.rst",
+            category="Embedder",
+        ),
+    log:
+        "logs/embedder_eval.log",
+    conda:
+        "../envs/embed.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    params:
+        names=NAMES,
+        eval_fractions=eval_fractions(),
+        settings=config["embedding"]["finetune"],
+        routing=config["routing"],
+    script:
+        "../scripts/embedder_eval.py"

@@ -1,0 +1,16 @@
+from _gom import run
+from gom.embedder import evaluate_embedder
+
+run(
+    snakemake,
+    evaluate_embedder,
+    names=snakemake.params.names,
+    parquets=snakemake.input.parquets,
+    eval_fractions=snakemake.params.eval_fractions,
+    settings=snakemake.params.settings,
+    finetuned=snakemake.input.model,
+    routing=snakemake.params.routing,
+    out_json=snakemake.output.eval,
+    out_csv=snakemake.output.table,
+    threads=snakemake.threads,
+)

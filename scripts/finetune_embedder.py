@@ -1,0 +1,13 @@
+from _gom import run
+from gom.embedder import finetune_embedder
+
+run(
+    snakemake,
+    finetune_embedder,
+    names=snakemake.params.names,
+    parquets=snakemake.input.parquets,
+    eval_fractions=snakemake.params.eval_fractions,
+    settings=snakemake.params.settings,
+    out=snakemake.output[0],
+    threads=snakemake.threads,
+)

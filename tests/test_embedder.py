@@ -1,0 +1,184 @@
+"""Embedder fine-tuning: each data shape trains on tiny data on CPU, the held-out rows stay out,
+the evaluation has the promised shape, bad pair configs get one clear message."""
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from gom.config import load_schema
+from gom.embedder import (
+    MANIFEST,
+    build_split,
+    check_settings,
+    evaluate_embedder,
+    finetune_embedder,
+    largest_batch,
+)
+from gom.errors import GomError
+from gom.split import eval_mask
+
+NAMES = ["fruit", "drinks", "tools"]
+WORDS = {
+    "fruit": ["apple", "pear", "mango", "plum", "kiwi", "fig", "lime", "peach"],
+    "drinks": ["gin", "rum", "vodka", "tequila", "whisky", "brandy", "vermouth", "cider"],
+    "tools": ["hammer", "wrench", "saw", "drill", "chisel", "pliers", "spanner", "file"],
+}
+
+
+def defaults(**overrides) -> dict:
+    """embedding.finetune with the schema's defaults, small enough for a CPU test."""
+    schema = load_schema()["$defs"]["finetune"]["properties"]
+    settings = {k: v["default"] for k, v in schema.items() if "default" in v}
+    return {**settings, "batch_size": 8, "max_seq_length": 32, "device": "cpu", **overrides}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("embedder")
+    parquets = []
+    for name, words in WORDS.items():
+        texts = [f"{a} and {b}" for a in words for b in words[:3] if a != b]
+        pl.DataFrame({
+            "text": texts,
+            "answer": [f"a {name} item: {t}" for t in texts],
+            "score": [round((i % 5) / 4, 2) for i in range(len(texts))],
+            "kind": ["even" if i % 2 else "odd" for i in range(len(texts))],
+        }).write_parquet(root / f"{name}.parquet")
+        parquets.append(str(root / f"{name}.parquet"))
+    return root, parquets
+
+
+SHAPES = {
+    "groups by dataset": {"data": "groups"},
+    "groups by label, batch triplet": {"data": "groups", "label_column": "kind", "loss": "batch_all_triplet"},
+    "groups, contrastive": {"data": "groups", "loss": "contrastive"},
+    "pairs": {"data": "pairs", "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"}},
+    "scored pairs": {"data": "scored_pairs", "pairs": {"dataset": "drinks", "anchor": "text", "positive": "answer", "score": "score"}},
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_shape_trains_a_model_that_loads_and_is_evaluated(data, shape):
+    from sentence_transformers import SentenceTransformer
+
+    root, parquets = data
+    settings = defaults(**SHAPES[shape])
+    out = root / f"model-{shape.replace(' ', '_').replace(',', '')}"
+    manifest = finetune_embedder(NAMES, parquets, [0.2] * 3, settings, out, threads=2)
+    assert manifest["examples"] > 0 and manifest["batch_size"] == 8 and manifest["device"] == "cpu"
+    assert json.loads((out / MANIFEST).read_text())["loss"] == check_settings(settings, NAMES)["loss"]
+    model = SentenceTransformer(str(out), device="cpu")
+    assert model.encode(["apple and pear"]).shape == (1, 384)
+    assert not (out / ".trainer").exists() and not list(root.glob(".model-*.tmp"))
+
+    evaluate_embedder(NAMES, parquets, [0.2] * 3, settings, out, {"k": 3, "method": "auto"}, root / f"{out.name}.json", root / f"{out.name}.csv")
+    result = json.loads((root / f"{out.name}.json").read_text())
+    assert set(result["frozen"]) == set(result["finetuned"])
+    assert {"routing_top1", "routing_top1_centroid", "routing_top1_knn"} <= set(result["frozen"])
+    expected = {"pairs": {"mrr@10", "ndcg@10"}, "scored_pairs": {"spearman"}}.get(settings["data"], set())
+    assert expected <= set(result["frozen"])
+    if settings.get("label_column"):
+        assert "label_top1_centroid" in result["frozen"]
+    assert all(0 <= v <= 1 or k == "spearman" for k, v in result["finetuned"].items())
+    assert result["training"]["examples"] == manifest["examples"]
+    table = pl.read_csv(root / f"{out.name}.csv")
+    assert table.columns == ["metric", "frozen", "finetuned", "change"] and set(table["metric"]) == set(result["frozen"])
+
+
+def held_texts(parquets, fraction):
+    held = set()
+    for p in parquets:
+        texts = pl.read_parquet(p)["text"].to_list()
+        held |= {t for t, h in zip(texts, eval_mask(texts, fraction)) if h}
+    return held
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_no_held_out_row_reaches_fine_tuning(data, shape):
+    _, parquets = data
+    settings = check_settings(defaults(**SHAPES[shape]), NAMES)
+    split = build_split(settings, NAMES, parquets, [0.2] * 3)
+    held = held_texts(parquets, 0.2)
+    assert held and held <= split.held_texts
+    trained = {t for column in split.train.values() for t in column if isinstance(t, str)}
+    assert trained and not (trained & held)
+    anchors = split.held.get("anchor", split.held.get("sentence1", []))
+    assert set(anchors) <= held  # held-out pairs are the held-out rows' pairs
+
+
+def test_a_pair_file_repeating_held_out_texts_is_filtered(data, tmp_path):
+    _, parquets = data
+    held = sorted(held_texts(parquets, 0.2))
+    rows = [(f"question {i}", f"answer {i}") for i in range(40)] + [(t, "leaked answer") for t in held[:5]] + [("fresh q", held[5])]
+    pl.DataFrame({"q": [r[0] for r in rows], "a": [r[1] for r in rows]}).write_csv(tmp_path / "pairs.csv")
+    settings = check_settings(defaults(data="pairs", pairs={"path": "pairs.csv", "anchor": "q", "positive": "a"}), NAMES)
+    split = build_split(settings, NAMES, parquets, [0.2] * 3, base_dir=tmp_path)
+    assert split.dropped_for_leakage >= 1
+    trained = set(split.train["anchor"]) | set(split.train["positive"])
+    assert not trained & split.held_texts
+    assert not trained & set(held)
+
+
+@pytest.mark.parametrize("pairs, message", [
+    ({"dataset": "fruit", "anchor": "text", "positive": "reply"},
+     "embedding.finetune.pairs: dataset 'fruit' has no column 'reply' (named by embedding.finetune.pairs); its columns: text, answer, score, kind"),
+    ({"dataset": "fruit", "anchor": "question", "positive": "reply"}, "has no column 'question', 'reply'"),
+])
+def test_pair_config_naming_missing_columns(data, pairs, message):
+    _, parquets = data
+    settings = check_settings(defaults(data="pairs", pairs=pairs), NAMES)
+    with pytest.raises(GomError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        build_split(settings, NAMES, parquets, [0.2] * 3)
+
+
+def test_scores_outside_0_1(data, tmp_path):
+    _, parquets = data
+    pl.DataFrame({"a": ["x", "y", "z", "w"], "b": ["p", "q", "r", "s"], "s": [0.5, 1.0, 4.0, -1.0]}).write_csv(tmp_path / "scored.csv")
+    settings = check_settings(defaults(data="scored_pairs", pairs={"path": "scored.csv", "anchor": "a", "positive": "b", "score": "s"}), NAMES)
+    with pytest.raises(GomError) as error:
+        build_split(settings, NAMES, parquets, [0.2] * 3, base_dir=tmp_path)
+    assert str(error.value) == (
+        "embedding.finetune.pairs: file 'scored.csv', column 's': 2 score(s) not a number in [0, 1], "
+        "the first on row 3: 4.0; rescale the scores to [0, 1]"
+    )
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"data": "pairs"}, "embedding.finetune.data is 'pairs' but embedding.finetune.pairs is missing"),
+    ({"data": "scored_pairs", "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"}},
+     "embedding.finetune.pairs.score (the score column) is not set"),
+    ({"data": "pairs", "pairs": {"dataset": "nuts", "anchor": "text", "positive": "answer"}},
+     "embedding.finetune.pairs.dataset 'nuts' is not a configured dataset (datasets: fruit, drinks, tools)"),
+    ({"data": "groups", "loss": "cosent"}, "embedding.finetune.loss 'cosent' does not fit data 'groups'"),
+    ({"data": "pairs", "label_column": "kind", "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"}},
+     "label_column groups rows only with data: groups"),
+])
+def test_inconsistent_finetune_config(overrides, message):
+    with pytest.raises(GomError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        check_settings(defaults(**overrides), NAMES)
+
+
+def test_group_label_column_missing(data):
+    _, parquets = data
+    with pytest.raises(GomError, match="dataset 'fruit' .* has no column 'topic'; its columns: text, answer, score, kind"):
+        build_split(check_settings(defaults(label_column="topic"), NAMES), NAMES, parquets, [0.2] * 3)
+
+
+@pytest.mark.parametrize("capacity, start, limit, expected", [
+    (100, 8, 1024, 100), (1024, 8, 1024, 1024), (5, 8, 1024, 5), (64, 64, 1024, 64), (3000, 8, 512, 512)])
+def test_automatic_batch_search_finds_the_largest_batch_that_fits(capacity, start, limit, expected):
+    tried = []
+
+    def fits(batch):
+        tried.append(batch)
+        return batch <= capacity
+
+    assert largest_batch(fits, start, limit) == expected
+    assert len(tried) <= 2 * int(np.log2(limit)) + 2
+
+
+def test_automatic_batch_search_when_nothing_fits():
+    with pytest.raises(GomError, match="not even a batch of 1 fits"):
+        largest_batch(lambda b: False, 8, 64)
