@@ -91,6 +91,20 @@ def dataset_splits(names, parquets, eval_fractions, columns=("text",)) -> dict[s
     return out
 
 
+def cap_training_rows(splits: dict, cap: int | None, seed: int) -> dict:
+    """Keep at most ``cap`` training rows per dataset (a seeded sample) and every held-out row."""
+    if not cap:
+        return splits
+    out = {}
+    for name, (df, held) in splits.items():
+        train = np.flatnonzero(~held)
+        if len(train) > cap:
+            keep = np.sort(np.concatenate([np.flatnonzero(held), np.random.default_rng(seed).choice(train, cap, replace=False)]))
+            df, held = df[keep], held[keep]
+        out[name] = (df, held)
+    return out
+
+
 def build_split(settings: dict, names, parquets, eval_fractions, base_dir: str | Path = ".") -> Split:
     """The training examples and held-out pairs for ``settings`` (a checked ``embedding.finetune``)."""
     shape = settings["data"]
@@ -98,13 +112,10 @@ def build_split(settings: dict, names, parquets, eval_fractions, base_dir: str |
     splits = dataset_splits(names, parquets, eval_fractions, ("text", label) if shape == "groups" and label else ("text",))
     held_texts = {t for df, held in splits.values() for t in df["text"].filter(pl.Series(held)).to_list()}
     rng = np.random.default_rng(settings["seed"])
-    cap = settings.get("max_rows_per_dataset")
     if shape == "groups":
         texts, groups = [], []
-        for name, (df, held) in splits.items():
+        for name, (df, held) in cap_training_rows(splits, settings.get("max_rows_per_dataset"), settings["seed"]).items():
             rows = df.filter(pl.Series(~held))
-            if cap and len(rows) > cap:
-                rows = rows.sample(cap, seed=settings["seed"])
             texts += rows["text"].to_list()
             groups += [name] * len(rows) if not label else [None if v is None else str(v) for v in rows[label].to_list()]
         keep = [g is not None and t not in held_texts for t, g in zip(texts, groups)]
@@ -136,12 +147,17 @@ def group_examples(texts: list[str], groups: list[str], loss: str, rng) -> dict[
 
     if loss == "mnrl":
         return {"anchor": [texts[i] for i in rows], "positive": [texts[other(i, usable[groups[i]])] for i in rows]}
+    def outside(i: int) -> int:  # rejection sampling: no per-row list of the other groups' rows
+        while True:
+            j = rows[rng.integers(len(rows))]
+            if groups[j] != groups[i]:
+                return j
+
     # contrastive: one positive and one negative pair per row
     s1, s2, y = [], [], []
     for i in rows:
-        outside = [j for g, idx in usable.items() if g != groups[i] for j in idx]
         s1 += [texts[i], texts[i]]
-        s2 += [texts[other(i, usable[groups[i]])], texts[outside[rng.integers(len(outside))]]]
+        s2 += [texts[other(i, usable[groups[i]])], texts[outside(i)]]
         y += [1, 0]
     return {"sentence1": s1, "sentence2": s2, "label": y}
 
@@ -449,7 +465,9 @@ def evaluate_embedder(names, parquets, eval_fractions, settings: dict, finetuned
     settings = check_settings(settings, names)
     split = build_split(settings, names, parquets, eval_fractions)
     label = settings.get("label_column") if settings["data"] == "groups" else None
-    splits = dataset_splits(names, parquets, eval_fractions, ("text", label) if label else ("text",))
+    # the index rows are capped like the training rows (evaluation at scale); held-out rows never are
+    splits = cap_training_rows(dataset_splits(names, parquets, eval_fractions, ("text", label) if label else ("text",)),
+                               settings.get("max_rows_per_dataset"), settings["seed"])
     results = {}
     for which, path in (("frozen", settings["base"]), ("finetuned", str(finetuned))):
         model = load_model(path, settings["device"], settings["max_seq_length"])

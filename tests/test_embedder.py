@@ -197,3 +197,18 @@ def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
     fits = batch_probe(model, make_loss(settings["loss"], model), build_split(settings, NAMES, parquets, [0.2] * 3).train)
     assert fits(4) and fits(3)
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_row_cap_limits_training_and_index_rows_but_keeps_every_held_out_row(data):
+    from gom.embedder import cap_training_rows, dataset_splits
+
+    _, parquets = data
+    splits = dataset_splits(NAMES, parquets, [0.2] * 3)
+    capped = cap_training_rows(splits, 5, 0)
+    for name in NAMES:
+        df, held = splits[name]
+        small, small_held = capped[name]
+        assert int((~small_held).sum()) == 5 and int(small_held.sum()) == int(held.sum())
+        assert set(small["text"].filter(pl.Series(small_held))) == set(df["text"].filter(pl.Series(held)))
+    split = build_split(check_settings(defaults(max_rows_per_dataset=5), NAMES), NAMES, parquets, [0.2] * 3)
+    assert len(split.train["anchor"]) == 15
