@@ -85,3 +85,17 @@ def test_the_rule_list_is_complete():
     assert all(script for _, _, script in rules()), "every rule in rules/ runs a script (only `all` in the Snakefile does not)"
     assert {"convert", "embed", "profile", "edge", "graph", "tiny_base", "train_lora", "cross_loss", "route_index", "route_eval",
             "finetune_embedder", "embedder_eval"} <= names
+
+
+def test_slurm_profile_sends_exactly_the_gpu_rules_to_the_gpu_partition():
+    profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
+    blocks = {}
+    for smk in sorted((REPO / "rules").glob("*.smk")):
+        for block in re.split(r"^(?=rule \w+:)", smk.read_text(), flags=re.M)[1:]:
+            blocks[re.match(r"rule (\w+):", block).group(1)] = block
+    gpu_rules = {name for name, block in blocks.items() if re.search(r"^\s+gpu=1,", block, re.M)}
+    assert {"train_lora", "cross_loss", "finetune_embedder"} <= gpu_rules
+    sent = {rule for rule, res in profile["set-resources"].items() if res.get("gpu")}
+    assert sent == gpu_rules
+    assert all(profile["set-resources"][rule]["slurm_partition"] == "gpu" for rule in gpu_rules)
+    assert set(profile["set-resources"]) | set(profile["set-threads"]) <= set(blocks), "the profile names a rule that does not exist"
