@@ -31,7 +31,6 @@ from gom.split import eval_mask
 
 log = logging.getLogger("gom.embedder")
 
-SHAPES = ("groups", "pairs", "scored_pairs")
 LOSSES = {
     "groups": ("mnrl", "batch_all_triplet", "batch_hard_triplet", "batch_semi_hard_triplet", "batch_hard_soft_margin_triplet", "contrastive"),
     "pairs": ("mnrl", "mnrl_symmetric"),
@@ -313,9 +312,10 @@ def finetune_embedder(names, parquets, eval_fractions, settings: dict, out: str 
     import torch
     from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-    BatchSamplers = _st_modules()[2]
 
     from gom.embed import load_model
+
+    BatchSamplers = _st_modules()[2]
 
     if threads:
         torch.set_num_threads(threads)
@@ -399,29 +399,28 @@ def routing_scores(model, splits: dict, k: int, method: str, label: str | None =
     out["routing_top1"] = max(out[f"routing_top1_{m}"] for m in METHODS) if method == "auto" else out[f"routing_top1_{method}"]
     if label:
         labels = {n: np.array([None if v is None else str(v) for v in df[label].to_list()], dtype=object) for n, (df, _) in splits.items()}
-        all_labels = sorted({v for arr in labels.values() for v in arr if v is not None})
-        train_rows = {lab: [] for lab in all_labels}
-        held_rows, held_truth = [], []
+        train_rows = {lab: [] for arr in labels.values() for lab in sorted(set(arr) - {None})}
+        held_rows, held_labels = [], []
         for n, (df, held) in splits.items():
             for v, lab, h in zip(vectors[n], labels[n], held):
                 if lab is None:
                     continue
                 if h:
                     held_rows.append(v)
-                    held_truth.append(all_labels.index(lab))
+                    held_labels.append(lab)
                 else:
                     train_rows[lab].append(v)
-        present = [lab for lab in all_labels if train_rows[lab]]
+        present = {lab: i for i, lab in enumerate(sorted(lab for lab, rows in train_rows.items() if rows))}
         if held_rows and len(present) >= 2:
-            by_label = Index.from_rows(present, [np.array(train_rows[lab]) for lab in present], model="", k=k)
-            truth_l = np.array([present.index(all_labels[t]) if all_labels[t] in present else -1 for t in held_truth])
+            by_label = Index.from_rows(list(present), [np.array(train_rows[lab]) for lab in present], model="", k=k)
+            truth_l = np.array([present.get(lab, -1) for lab in held_labels])
             scores = by_label.scores(np.array(held_rows), "centroid")
             out["label_top1_centroid"] = float((scores.argmax(axis=1) == truth_l).mean())
     return out
 
 
 def pair_scores(model, split: Split, shape: str, batch_size: int = 64) -> dict:
-    """The library's evaluator for the pair shapes, on the held-out pairs."""
+    """The library's evaluator for ``shape`` (pairs or scored_pairs), on the held-out pairs."""
     evaluation = _st_modules()[1]
     held = split.held
     if shape == "pairs":
@@ -437,11 +436,9 @@ def pair_scores(model, split: Split, shape: str, batch_size: int = 64) -> dict:
                                                       precision_recall_at_k=[10], map_at_k=[10])
         scores = ev(model)
         return {"mrr@10": _metric(scores, "mrr@10"), "ndcg@10": _metric(scores, "ndcg@10")}
-    if shape == "scored_pairs":
-        ev = evaluation.EmbeddingSimilarityEvaluator(held["sentence1"], held["sentence2"], held["score"], name="held_out",
-                                                     batch_size=batch_size, show_progress_bar=False)
-        return {"spearman": _metric(ev(model), "spearman_cosine")}
-    return {}
+    ev = evaluation.EmbeddingSimilarityEvaluator(held["sentence1"], held["sentence2"], held["score"], name="held_out",
+                                                 batch_size=batch_size, show_progress_bar=False)
+    return {"spearman": _metric(ev(model), "spearman_cosine")}
 
 
 def _metric(scores: dict, suffix: str) -> float:
@@ -463,7 +460,8 @@ def evaluate_embedder(names, parquets, eval_fractions, settings: dict, finetuned
     if threads:
         torch.set_num_threads(threads)
     settings = check_settings(settings, names)
-    split = build_split(settings, names, parquets, eval_fractions)
+    # held-out pairs for the pair shapes' evaluators; groups are scored by routing alone
+    split = build_split(settings, names, parquets, eval_fractions) if settings["data"] != "groups" else None
     label = settings.get("label_column") if settings["data"] == "groups" else None
     # the index rows are capped like the training rows (evaluation at scale); held-out rows never are
     splits = cap_training_rows(dataset_splits(names, parquets, eval_fractions, ("text", label) if label else ("text",)),
@@ -472,7 +470,8 @@ def evaluate_embedder(names, parquets, eval_fractions, settings: dict, finetuned
     for which, path in (("frozen", settings["base"]), ("finetuned", str(finetuned))):
         model = load_model(path, settings["device"], settings["max_seq_length"])
         scores = routing_scores(model, splits, routing["k"], routing["method"], label)
-        scores.update(pair_scores(model, split, settings["data"]))
+        if split is not None:
+            scores.update(pair_scores(model, split, settings["data"]))
         results[which] = scores
         log.info("%s: %s", which, scores)
     report = {

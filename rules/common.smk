@@ -14,6 +14,7 @@ from gom.config import (
     prepare,
     train_templates,
 )
+from gom.embedder import FINETUNED
 from gom.errors import GomError
 
 try:
@@ -103,7 +104,7 @@ EMBEDDER = "models/embedder"
 def embedding_model():
     """What embeddings, edges and routing embed with: models/embedder when it is 'finetuned'."""
     model = config["embedding"]["model"]
-    return EMBEDDER if model == "finetuned" else model
+    return EMBEDDER if model == FINETUNED else model
 
 
 def embedder_input(wildcards=None):
