@@ -13,6 +13,7 @@ import difflib
 import functools
 import glob
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from gom.errors import GomError
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+# Letters, digits, '_' and '-', beginning and ending with a letter or digit: with '__' refused
+# inside names, "a__b" then splits into its two names in exactly one way.
+NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
 PAIR_SEPARATOR = "__"
 # Directories under models/ that are not miniModels.
 RESERVED_NAMES = {"base", "embedder"}
@@ -85,8 +88,15 @@ def check_config_file(path: str | Path) -> dict:
     try:
         with path.open(encoding="utf-8") as f:
             return yaml.load(f, Loader=_StrictLoader) or {}
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        context = f" ({e.context})" if e.context else ""
+        raise GomError(f"{path}{where}: not valid YAML: {e.problem}{context}") from None
     except yaml.YAMLError as e:
-        raise GomError(f"{path}: not valid YAML: {e}") from None
+        raise GomError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+    except UnicodeDecodeError as e:
+        raise GomError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); save it as UTF-8") from None
 
 
 def load(path: str | Path, base_dir: str | Path | None = None) -> tuple[dict, dict]:
@@ -143,13 +153,20 @@ def check_schema(config: Mapping) -> None:
 # --------------------------------------------------------------------------- datasets
 
 
-def check_names(names: Iterable[str]) -> None:
+def check_names(names: Iterable) -> None:
     lowered: dict[str, str] = {}
     for name in names:
-        if not NAME_RE.match(name) or PAIR_SEPARATOR in name:
+        if not isinstance(name, str):
+            kind = "boolean" if isinstance(name, bool) else "number" if isinstance(name, (int, float)) else type(name).__name__
             raise GomError(
-                f"dataset name '{name}' is invalid: use letters, digits, '_' and '-' only, "
-                f"without '{PAIR_SEPARATOR}' (it separates the two names in edge files)"
+                f"dataset name {name!r} was read as a {kind}, not as text (YAML reads "
+                f"e.g. 007 as 7 and yes as true): quote it in config.yaml, e.g. '{name}':"
+            )
+        if not NAME_RE.fullmatch(name) or PAIR_SEPARATOR in name:
+            raise GomError(
+                f"dataset name {name!r} is invalid: use letters, digits, '_' and '-' only, beginning "
+                f"and ending with a letter or digit, without '{PAIR_SEPARATOR}' (it separates the two "
+                "names in edge files)"
             )
         if name.lower() in RESERVED_NAMES:
             raise GomError(f"dataset name '{name}' is reserved (models/{name.lower()} holds another model): rename the dataset")
@@ -177,6 +194,8 @@ def resolve_sources(name: str, dataset: Mapping, base_dir: str | Path | None = N
                 raise GomError(f"{where}: glob pattern '{pattern}' matches no file")
         elif (base / pattern).is_file():
             matches = [pattern]
+        elif (base / pattern).is_dir():
+            raise GomError(f"{where}: '{pattern}' is a directory; name a file, or its files with a glob such as '{pattern.rstrip('/')}/*.csv'")
         else:
             raise GomError(f"{where}: file '{pattern}' does not exist")
         encoding = source.get("encoding", "utf-8")
@@ -218,7 +237,26 @@ def prepare(config: dict, configfiles: Iterable[str | Path] = (), base_dir: str 
     from gom.embedder import check_settings
 
     check_settings(config["embedding"]["finetune"], list(config["datasets"]))
-    return {name: resolve_sources(name, ds, base_dir) for name, ds in config["datasets"].items()}
+    sources = {name: resolve_sources(name, ds, base_dir) for name, ds in config["datasets"].items()}
+    warn_shared_files(sources, base_dir)
+    return sources
+
+
+def warn_shared_files(sources: Mapping[str, list[dict]], base_dir: str | Path | None = None) -> list[str]:
+    """Warn (on stderr) about a file that feeds two datasets: their edge would be ~1 and routing could not tell them apart."""
+    base = Path(base_dir) if base_dir is not None else Path(".")
+    owners: dict[Path, list[str]] = {}
+    for name, files in sources.items():
+        for source in files:
+            owners.setdefault((base / source["path"]).resolve(), []).append(name)
+    warnings = [
+        f"gom: warning: file '{path}' is a source of datasets {', '.join(map(repr, dict.fromkeys(names)))}; "
+        "their edge will be near 1 and the router cannot tell them apart"
+        for path, names in owners.items() if len(set(names)) > 1
+    ]
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    return warnings
 
 
 def items_column(config: Mapping, name: str) -> str:
@@ -227,13 +265,17 @@ def items_column(config: Mapping, name: str) -> str:
 
 
 def lora_settings(config: Mapping, name: str) -> dict:
-    """The global ``lora`` section with dataset ``name``'s overrides applied, checked against the schema."""
+    """The global ``lora`` section with dataset ``name``'s overrides applied, checked against the schema.
+
+    The override is checked on its own first, so a mistake in it is reported at
+    ``datasets.<name>.lora.<key>``, where the user wrote it.
+    """
     override = config["datasets"][name].get("lora") or {}
-    settings = {**config["lora"], **override}
-    for error in _lora_validator().iter_errors(settings):
-        error.path.extendleft(["datasets", name, "lora"] if error.path and error.path[0] in override else ["lora"])
-        raise GomError(_schema_error_message(error))
-    return settings
+    for section, where in ((override, ["datasets", name, "lora"]), ({**config["lora"], **override}, ["lora"])):
+        for error in _lora_validator().iter_errors(section):
+            error.path.extendleft(reversed(where))
+            raise GomError(_schema_error_message(error))
+    return {**config["lora"], **override}
 
 
 def train_templates(config: Mapping, name: str) -> dict:

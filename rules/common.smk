@@ -1,11 +1,8 @@
 # Helpers only: config checking, dataset names and pairs, wildcard constraints.
+# (rules/preflight.smk has made the gom package importable.)
 import re
-import sys
 from itertools import combinations
 from pathlib import Path
-
-# The rules and scripts use the workflow's own package, installed or not.
-sys.path.insert(0, str(Path(workflow.basedir)))
 
 from gom.config import (
     PAIR_SEPARATOR,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 
@@ -36,12 +38,29 @@ def test_empty_datasets(datasets):
         prepare({"datasets": datasets})
 
 
-@pytest.mark.parametrize("name", ["has space", "a__b", "ü", "a/b"])
+@pytest.mark.parametrize("name", ["has space", "a__b", "ü", "a/b", "ab\n", "_b", "a_", "-a", "a-"])
 def test_invalid_dataset_name(tmp_path, name):
     config = _config(tmp_path)
     config["datasets"][name] = config["datasets"].pop("a")
-    with pytest.raises(GomError, match=f"dataset name '{name}' is invalid"):
+    with pytest.raises(GomError, match=re.escape(f"dataset name {name!r} is invalid")):
         prepare(config)
+
+
+def test_names_whose_edge_files_would_collide_are_refused(tmp_path):
+    # 'A' + '_B' and 'A_' + 'B' would both give A___B.json.
+    for names in (["A", "_B"], ["A_", "B"]):
+        config = _config(tmp_path)
+        config["datasets"] = {n: config["datasets"]["a"] for n in names}
+        with pytest.raises(GomError, match="beginning and ending with a letter or digit"):
+            prepare(config)
+
+
+def test_name_that_yaml_reads_as_a_number(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(f"datasets:\n  007:\n    sources: [{{path: {tmp_path / 'a.csv'}}}]\n")
+    (tmp_path / "a.csv").write_text("text\nx\ny\n")
+    with pytest.raises(GomError, match="dataset name 7 was read as a number, not as text.*quote it"):
+        load(path)
 
 
 def test_names_differing_only_in_case(tmp_path):
@@ -58,6 +77,39 @@ def test_duplicate_dataset_in_yaml_file(tmp_path):
         check_config_file(path)
 
 
+def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("datasets:\n  a:\n    sources: [{path: a.csv}\n  b: x\n")
+    with pytest.raises(GomError, match=r"config.yaml, line 4, column 3: not valid YAML: expected ',' or '\]'"):
+        check_config_file(path)
+    path.write_text("datasets:\n\ta: x\n")
+    with pytest.raises(GomError, match=r"config.yaml, line 2, column 1: not valid YAML: found character '\\t'"):
+        check_config_file(path)
+
+
+def test_lora_override_mistakes_are_reported_where_they_were_written(tmp_path):
+    config = _config(tmp_path)
+    config["datasets"]["a"]["lora"] = {"r": "sixteen"}
+    with pytest.raises(GomError, match=r"config key 'datasets.a.lora.r' is 'sixteen'; it must be of type integer"):
+        prepare(config)
+    config = _config(tmp_path)
+    config["datasets"]["a"]["lora"] = {"rr": 8}
+    with pytest.raises(GomError, match=r"unknown config key 'datasets.a.lora.rr'; did you mean 'r'\?"):
+        prepare(config)
+    config = _config(tmp_path)
+    config["lora"] = {"rr": 8}
+    with pytest.raises(GomError, match=r"unknown config key 'lora.rr'"):
+        prepare(config)
+
+
+def test_same_file_in_two_datasets_warns_naming_both(tmp_path, capsys):
+    config = _config(tmp_path)
+    config["datasets"]["b"] = {"sources": [{"path": str(tmp_path / "a.csv")}]}
+    prepare(config)
+    err = capsys.readouterr().err
+    assert f"gom: warning: file '{tmp_path / 'a.csv'}' is a source of datasets 'a', 'b'" in err
+
+
 def test_wrong_enum_value(tmp_path):
     config = _config(tmp_path)
     config["metrics"] = {"enabled": ["mean_cosine", "cosine"]}
@@ -67,11 +119,13 @@ def test_wrong_enum_value(tmp_path):
 
 def test_source_problems(tmp_path):
     (tmp_path / "data.xlsx").write_text("x")
+    (tmp_path / "raw").mkdir()
     cases = [
         ({"path": "missing.csv"}, "dataset 'a', source 1: file 'missing.csv' does not exist"),
         ({"path": "raw/*.csv"}, "glob pattern 'raw/\\*.csv' matches no file"),
         ({"path": "data.xlsx"}, "file 'data.xlsx' has an unknown format"),
         ({"path": "data.xlsx", "format": "csv", "encoding": "klingon"}, "unknown encoding 'klingon'"),
+        ({"path": "raw"}, "dataset 'a', source 1: 'raw' is a directory; name a file, or its files with a glob such as 'raw/\\*.csv'"),
     ]
     for source, message in cases:
         with pytest.raises(GomError, match=message):
