@@ -7,23 +7,41 @@ exact duplicates are dropped, and the counts of what was dropped are written bes
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
+import json
 from pathlib import Path
 
 import polars as pl
 
 from gom.errors import GomError
-from gom.io import atomic_path, write_json
+from gom.io import atomic_path, sha256_file, write_json
 
 TEXT = "text"
 SOURCE = "source_file"
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+BOMS = [
+    (codecs.BOM_UTF32_LE, "UTF-32 LE", "utf-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32 BE", "utf-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16 LE", "utf-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16 BE", "utf-16"),
+]
+RECORDS = 'a .json source must be an array of records like [{"text": ...}, ...]'
 
 
-def _decode(path: Path, encoding: str, where: str) -> bytes:
-    """Read a text file and re-encode it as UTF-8, naming the first undecodable byte."""
+def _decode(path: Path, encoding: str, where: str) -> str:
+    """Read a text file, naming a mismatched byte-order mark or the first undecodable byte."""
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding)
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise GomError(f"{where}: unknown encoding '{encoding}'; set 'encoding:' on this source to one Python knows (e.g. utf-8, latin1, cp1252, utf-16)") from None
+    label, family = next(((label, family) for bom, label, family in BOMS if raw.startswith(bom)), (None, ""))
+    if label and not codec.startswith(family):
+        raise GomError(f"{where}: the file starts with a {label} byte-order mark but is read as {encoding}; set 'encoding: {family}' on this source")
+    try:
+        text = raw.decode(encoding)
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         bad = raw[e.start : e.start + 1].hex()
@@ -31,7 +49,7 @@ def _decode(path: Path, encoding: str, where: str) -> bytes:
             f"{where}: cannot decode byte 0x{bad} on line {line} as {encoding}; "
             f"set 'encoding:' on this source (e.g. encoding: latin1 or cp1252)"
         ) from None
-    return text.encode("utf-8")
+    return text.removeprefix("\ufeff")
 
 
 def read_source(source: dict, where: str) -> pl.DataFrame:
@@ -46,7 +64,25 @@ def read_source(source: dict, where: str) -> pl.DataFrame:
             f"{where}: 'rename' names missing column(s) {', '.join(map(repr, missing))}; "
             f"the file has columns: {', '.join(df.columns)}"
         )
+    names = [rename.get(c, c) for c in df.columns]
+    for name in names:
+        clash = [c for c, n in zip(df.columns, names) if n == name]
+        if len(clash) > 1:
+            renamed = [c for c in clash if c in rename]
+            kept = [c for c in clash if c not in rename]
+            fix = (f"also rename the file's own '{kept[0]}' away, e.g. rename: {{{renamed[0]}: {name}, {kept[0]}: {kept[0]}_original}}"
+                   if kept else f"rename only one of them to '{name}'")
+            raise GomError(
+                f"{where}: after 'rename' {len(clash)} columns would be named '{name}': "
+                + ", ".join(f"'{c}' (renamed)" if c in rename else f"'{c}' (already in the file)" for c in clash)
+                + f"; {fix}"
+            )
     df = df.rename(rename)
+    if SOURCE in df.columns:
+        raise GomError(
+            f"{where}: the file has a column '{SOURCE}', but gom adds '{SOURCE}' itself to record which file each row "
+            f"came from; rename yours on this source, e.g. rename: {{{SOURCE}: original_{SOURCE}}}"
+        )
     if TEXT not in df.columns:
         raise GomError(
             f"{where}: no '{TEXT}' column after renaming; the file has columns: "
@@ -56,25 +92,150 @@ def read_source(source: dict, where: str) -> pl.DataFrame:
 
 
 def read_table(path: Path, fmt: str, encoding: str, delimiter: str | None, where: str) -> pl.DataFrame:
-    """Parse one csv/tsv/json/jsonl/parquet file; GomError naming ``where`` when it cannot be read."""
+    """Parse one csv/tsv/json/jsonl/parquet file; GomError naming ``where`` when it cannot be read.
+
+    Text formats keep every value as the file writes it: csv/tsv columns and JSON numbers are
+    strings (so '00123' stays '00123'); parquet keeps its writer's types.
+    """
+    if fmt == "parquet":
+        return _polars(lambda: pl.read_parquet(path), fmt, where)
+    text = _decode(path, encoding, where)
+    if fmt in ("csv", "tsv"):
+        sep = delimiter or ("\t" if fmt == "tsv" else ",")
+        _check_fields(text, sep, where)
+        return _polars(lambda: pl.read_csv(io.BytesIO(text.encode()), separator=sep, infer_schema=False), fmt, where)
+    if fmt == "jsonl":
+        return _records_frame(*_jsonl_records(text, where), where)
+    return _records_frame(_json_records(text, where), lambda i: f"in the record at index {i}", where)
+
+
+def _polars(read, fmt: str, where: str) -> pl.DataFrame:
     try:
-        if fmt == "parquet":
-            df = pl.read_parquet(path)
-        else:
-            data = io.BytesIO(_decode(path, encoding, where))
-            if fmt in ("csv", "tsv"):
-                sep = delimiter or ("\t" if fmt == "tsv" else ",")
-                df = pl.read_csv(data, separator=sep, infer_schema_length=10000)
-            elif fmt == "jsonl":
-                df = pl.read_ndjson(data)
-            else:
-                df = pl.read_json(data)
-    except GomError:
-        raise
+        return read()
     except Exception as e:  # polars/pyarrow parse errors: say which file, keep their detail
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise GomError(f"{where}: cannot be read as {fmt}: {first}") from None
-    return df
+
+
+def _check_fields(text: str, sep: str, where: str) -> None:
+    """Refuse a row whose field count differs from the header's (polars pads short rows with nulls)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        header = next((row for row in reader if row), [])  # polars skips blank lines before the header too
+        header_line, start = reader.line_num, reader.line_num + 1
+        for row in reader:
+            if row and len(row) != len(header):
+                raise GomError(
+                    f"{where}: line {start} has {len(row)} fields but the header (line {header_line}) has {len(header)}; "
+                    f"quote values that contain '{sep}' or fix that line (or set 'delimiter:' if it is not '{sep}')"
+                )
+            start = reader.line_num + 1
+    except csv.Error:  # polars reads the file and reports
+        pass
+
+
+class _Number(str):
+    """A JSON number, kept as its literal text."""
+
+
+_loads = json.JSONDecoder(parse_int=_Number, parse_float=_Number, parse_constant=_Number).decode
+
+
+def _what(value) -> str:
+    """A JSON value's kind, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, _Number):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array" if isinstance(value, list) else "an object"
+
+
+def _json_records(text: str, where: str) -> list[dict]:
+    """The records of a .json file, which must be an array of objects."""
+    try:
+        data = _loads(text)
+    except json.JSONDecodeError as e:
+        raise GomError(f"{where}: is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    if isinstance(data, list):
+        if not data:
+            raise GomError(f"{where}: holds no records (an empty JSON array)")
+        bad = next((i for i, r in enumerate(data) if not isinstance(r, dict)), None)
+        if bad is not None:
+            raise GomError(f"{where}: the item at index {bad} of the JSON array is {_what(data[bad])}, not an object; {RECORDS}")
+        return data
+    if not isinstance(data, dict):
+        raise GomError(f"{where}: holds {_what(data)}, not an array of records; {RECORDS}")
+    lists = [k for k, v in data.items() if isinstance(v, list)]
+    columns = data and (all(isinstance(v, dict) for v in data.values())
+                        or len(lists) == len(data) and not any(isinstance(x, dict) for k in lists for x in data[k]))
+    if columns:
+        raise GomError(
+            f"{where}: looks like a column-oriented JSON object (keys {', '.join(map(repr, list(data)[:5]))} each hold a whole column), "
+            f"not an array of records; {RECORDS}: write it with one object per record, e.g. pandas df.to_json(path, orient=\"records\")"
+        )
+    if lists:
+        keys = f"key {lists[0]!r} holding a list" if len(lists) == 1 else f"keys {', '.join(map(repr, lists))} holding lists"
+        raise GomError(
+            f"{where}: is a JSON object with {keys}, not an array of records; {RECORDS}: "
+            f"extract the list of records into its own file as a JSON array of records (or as JSON lines, one record per line)"
+        )
+    raise GomError(f"{where}: is a single JSON object, not an array of records; {RECORDS}")
+
+
+def _jsonl_records(text: str, where: str):
+    """The records of a .jsonl file and a function naming a record's line; blank lines are skipped."""
+    records, lines = [], []
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            record = _loads(line)
+        except json.JSONDecodeError as e:
+            raise GomError(f"{where}: line {n} is not valid JSON: {e.msg} (column {e.colno}); each line must be one JSON object") from None
+        if not isinstance(record, dict):
+            raise GomError(
+                f"{where}: line {n} holds {_what(record)}, not a JSON object; each line must be one record like "
+                f'{{"text": ...}} (a file holding one JSON array is format json)'
+            )
+        records.append(record)
+        lines.append(n)
+    if not records:
+        raise GomError(f"{where}: holds no records")
+    return records, lambda i: f"on line {lines[i]}"
+
+
+def _records_frame(records: list[dict], at, where: str) -> pl.DataFrame:
+    """One column per key; a column must hold one kind of value (scalars, arrays or objects)."""
+    columns = {}
+    for name in dict.fromkeys(k for r in records for k in r):
+        values = [r.get(name) for r in records]
+        first = {}  # kind -> index of its first record
+        for i, v in enumerate(values):
+            if v is not None:
+                first.setdefault(list if isinstance(v, list) else dict if isinstance(v, dict) else str, i)
+        if len(first) > 1:
+            i, j = sorted(first.values())[:2]
+            raise GomError(
+                f"{where}: column '{name}' holds {_what(values[i])} {at(i)} but {_what(values[j])} {at(j)}; "
+                f"give it the same kind of value in every record"
+            )
+        if str in first and any(isinstance(v, bool) for v in values) and any(isinstance(v, str) for v in values):
+            values = [("true" if v else "false") if isinstance(v, bool) else v for v in values]  # as the file writes them
+        try:
+            if dict in first or list in first and any(isinstance(x, dict) for v in values if v for x in v):
+                # pl.Series takes an object's fields from its first values; rows give the union of keys
+                column = pl.from_dicts([{name: v} for v in values], infer_schema_length=None)[name]
+            else:
+                column = pl.Series(name, values)
+        except Exception as e:  # e.g. an array of arrays in one record and of strings in another
+            raise GomError(
+                f"{where}: column '{name}' mixes kinds of values inside its arrays or objects "
+                f"({str(e).strip().splitlines()[0]}); give it the same kind of value in every record"
+            ) from None
+        columns[name] = column.cast(pl.List(pl.String)) if column.dtype == pl.List(pl.Null) else column
+    return pl.DataFrame(columns)
 
 
 def _as_text(col: pl.Series, where: str) -> pl.Series:
@@ -97,7 +258,10 @@ def convert_dataset(name: str, sources: list[dict], parquet: str | Path, stats: 
         df = read_source(source, where)
         frames.append(df)
         per_source.append({"path": source["path"], "format": source["format"], "rows": df.height})
-    merged = pl.concat(frames, how="diagonal_relaxed")
+    try:
+        merged = pl.concat(frames, how="diagonal_relaxed")
+    except pl.exceptions.PolarsError as e:
+        raise _type_clash(frames, sources, where, e) from None
     rows_read = merged.height
 
     strings = [c for c, t in merged.schema.items() if t == pl.String and c != SOURCE]
@@ -111,6 +275,12 @@ def convert_dataset(name: str, sources: list[dict], parquet: str | Path, stats: 
         )
     content = [c for c in cleaned.columns if c != SOURCE]
     deduped = cleaned.unique(subset=content, keep="first", maintain_order=True)
+    distinct = deduped[TEXT].n_unique()
+    if distinct < 2:  # every later stage needs a training part and a held-out part
+        raise GomError(
+            f"{where}: {deduped.height} row(s) but only {distinct} distinct '{TEXT}' value after dropping empty and "
+            f"duplicate rows; it cannot be split into a training and a held-out part: add rows with different text"
+        )
 
     counts = {
         "dataset": name,
@@ -119,10 +289,29 @@ def convert_dataset(name: str, sources: list[dict], parquet: str | Path, stats: 
         "dropped_empty_text": dropped_empty,
         "dropped_duplicates": cleaned.height - deduped.height,
         "rows": deduped.height,
-        "unique_texts": deduped[TEXT].n_unique(),
+        "unique_texts": distinct,
         "columns": deduped.columns,
     }
     with atomic_path(parquet) as tmp:
         deduped.write_parquet(tmp)
+    counts["sha256"] = sha256_file(parquet)  # verified by every stage that reads the parquet
     write_json(stats, counts)
     return counts
+
+
+def _type_clash(frames: list[pl.DataFrame], sources: list[dict], where: str, error: Exception) -> GomError:
+    """Name the column whose types differ between files so that they cannot be merged."""
+    for col in dict.fromkeys(c for f in frames for c in f.columns):
+        having = [(s["path"], f.select(col)) for s, f in zip(sources, frames) if col in f.columns]
+        try:
+            pl.concat([f for _, f in having], how="vertical_relaxed")
+        except pl.exceptions.PolarsError:
+            types = {}
+            for path, f in having:
+                types.setdefault(str(f[col].dtype), []).append(f"'{path}'")
+            found = "; ".join(f"{t} in {', '.join(paths)}" for t, paths in types.items())
+            return GomError(
+                f"{where}: column '{col}' has types that cannot be merged: {found}; give it one type in every file, "
+                f"or rename it on one source so that they stay separate columns"
+            )
+    return GomError(f"{where}: the files cannot be merged: {str(error).strip().splitlines()[0]}")

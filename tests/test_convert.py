@@ -81,3 +81,141 @@ def test_unparseable_file(tmp_path):
 def test_text_column_of_structs(tmp_path):
     (tmp_path / "c.jsonl").write_text('{"text": {"a": 1}}\n')
     _fails(tmp_path, [_src(tmp_path / "c.jsonl", "jsonl")], r"column 'text' holds Struct")
+
+
+def _table(tmp_path, sources):
+    convert_dataset("d", sources, tmp_path / "o.parquet", tmp_path / "o.json")
+    return pl.read_parquet(tmp_path / "o.parquet")
+
+
+@pytest.mark.parametrize("fmt, body", [
+    ("csv", "text,code\n00123,1.50\n007,1e5\n1e5,007\n1.50,00123\n"),
+    ("tsv", "text\tcode\n00123\t1.50\n007\t1e5\n1e5\t007\n1.50\t00123\n"),
+    ("json", '[{"text": "00123", "code": 1.50}, {"text": "007", "code": 1e5}, {"text": 1e5, "code": "007"}, {"text": 1.50, "code": "00123"}]'),
+    ("jsonl", '{"text": "00123", "code": 1.50}\n{"text": "007", "code": 1e5}\n{"text": 1e5, "code": "007"}\n{"text": 1.50, "code": "00123"}\n'),
+])
+def test_numbers_keep_their_text(tmp_path, fmt, body):
+    (tmp_path / f"a.{fmt}").write_text(body)
+    table = _table(tmp_path, [_src(tmp_path / f"a.{fmt}", fmt)])
+    assert table["text"].to_list() == ["00123", "007", "1e5", "1.50"]
+    assert table["code"].to_list() == ["1.50", "1e5", "007", "00123"]
+
+
+def test_json_lists_and_booleans(tmp_path):
+    (tmp_path / "a.jsonl").write_text(
+        '{"text": [1.50, 2], "tags": ["a", "b"], "nums": [7.50e1], "flag": true}\n\n'
+        '{"text": ["x"], "tags": [], "nums": [], "flag": "maybe"}\n'
+    )
+    table = _table(tmp_path, [_src(tmp_path / "a.jsonl", "jsonl")])
+    assert table["text"].to_list() == ["1.50, 2", "x"]
+    assert table.schema["tags"] == pl.List(pl.String) and table["tags"].to_list() == [["a", "b"], []]
+    assert table["nums"].to_list() == [["7.50e1"], []]
+    assert table["flag"].to_list() == ["true", "maybe"]
+
+
+def test_json_objects_keep_all_their_keys(tmp_path):
+    (tmp_path / "a.json").write_text('[{"text": "a", "meta": {"k": 1}}, {"text": "b", "meta": {"j": "x"}}]')
+    table = _table(tmp_path, [_src(tmp_path / "a.json", "json")])
+    assert table["meta"].to_list() == [{"k": "1", "j": None}, {"k": None, "j": "x"}]
+
+
+def test_blank_lines_before_csv_header(tmp_path):
+    (tmp_path / "c.csv").write_text("\ntext,n\na,1\nb,2,3\n")
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")], r"line 4 has 3 fields but the header \(line 2\) has 2")
+    (tmp_path / "c.csv").write_text("\ntext,n\na,1\nb,2\n")
+    assert _table(tmp_path, [_src(tmp_path / "c.csv", "csv")])["text"].to_list() == ["a", "b"]
+
+
+@pytest.mark.parametrize("body, match", [
+    ('{"recipes": [{"text": "a"}, {"text": "b"}]}',
+     r"file '.*a.json': is a JSON object with key 'recipes' holding a list, not an array of records; .*extract the list of records into its own file as a JSON array of records \(or as JSON lines"),
+    ('{"text": ["a", "b"], "id": [1, 2]}', r"looks like a column-oriented JSON object .*orient=\"records\""),
+    ('{"text": {"0": "a", "1": "b"}, "id": {"0": 1, "1": 2}}', r"looks like a column-oriented JSON object .*orient=\"records\""),
+    ('[{"text": "a"}, "b"]', r"the item at index 1 of the JSON array is a string, not an object"),
+    ("[]", r"file '.*a.json': holds no records"),
+    ("12", r"holds a number, not an array of records"),
+    ('{"text": "a"}', r"is a single JSON object, not an array of records"),
+    ('[{"text": "a"},]', r"is not valid JSON: .* \(line 1, column 16\)"),
+])
+def test_json_must_be_array_of_records(tmp_path, body, match):
+    (tmp_path / "a.json").write_text(body)
+    _fails(tmp_path, [_src(tmp_path / "a.json", "json")], match)
+
+
+def test_own_source_file_column(tmp_path):
+    (tmp_path / "c.csv").write_text("text,source_file\na,x\nb,y\n")
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")],
+           r"dataset 'cocktails', file '.*c.csv': the file has a column 'source_file', but gom adds 'source_file' itself .*rename: \{source_file: original_source_file\}")
+    table = _table(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"source_file": "origin"})])
+    assert table["origin"].to_list() == ["x", "y"]
+    assert table["source_file"].to_list() == [str(tmp_path / "c.csv")] * 2
+
+
+def test_rename_clashes(tmp_path):
+    (tmp_path / "c.csv").write_text("a,b,text\n1,2,3\n4,5,6\n")
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"a": "x", "b": "x"})],
+           r"file '.*c.csv': after 'rename' 2 columns would be named 'x': 'a' \(renamed\), 'b' \(renamed\); rename only one of them to 'x'")
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"a": "text"})],
+           r"file '.*c.csv': after 'rename' 2 columns would be named 'text': 'a' \(renamed\), 'text' \(already in the file\); .*rename: \{a: text, text: text_original\}")
+    table = _table(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"a": "text", "text": "text_original"})])
+    assert table.columns == ["text", "b", "text_original", "source_file"]
+
+
+def test_column_types_clash_between_files(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"text": "a", "tags": ["x", "y"]}\n')
+    (tmp_path / "b.csv").write_text("text,tags\nb,x\n")
+    _fails(tmp_path, [_src(tmp_path / "a.jsonl", "jsonl"), _src(tmp_path / "b.csv", "csv")],
+           r"dataset 'cocktails': column 'tags' has types that cannot be merged: List\(String\) in '.*a.jsonl'; String in '.*b.csv'; ")
+
+
+@pytest.mark.parametrize("fmt, body, match", [
+    ("jsonl", '{"text": "a", "tags": ["x"]}\n\n{"text": "b", "tags": "y"}\n', r"file '.*a.jsonl': column 'tags' holds an array on line 1 but a string on line 3"),
+    ("jsonl", '{"text": "a", "tags": [["x"]]}\n{"text": "b", "tags": ["y"]}\n', r"column 'tags' mixes kinds of values inside its arrays or objects"),
+    ("json", '[{"text": "a", "tags": "y"}, {"text": "b"}, {"text": "c", "tags": {"k": 1}}]', r"column 'tags' holds a string in the record at index 0 but an object in the record at index 2"),
+])
+def test_mixed_kinds_in_one_json_column(tmp_path, fmt, body, match):
+    (tmp_path / f"a.{fmt}").write_text(body)
+    _fails(tmp_path, [_src(tmp_path / f"a.{fmt}", fmt)], match)
+
+
+@pytest.mark.parametrize("body, match", [
+    ('{"text": "a"}\n\n{"text": "b",}\n', r"file '.*a.jsonl': line 3 is not valid JSON: .*\(column 14\)"),
+    ('{"text": "a"}\n["b"]\n', r"file '.*a.jsonl': line 2 holds an array, not a JSON object"),
+    ("\n\n", r"holds no records"),
+])
+def test_jsonl_bad_lines(tmp_path, body, match):
+    (tmp_path / "a.jsonl").write_text(body)
+    _fails(tmp_path, [_src(tmp_path / "a.jsonl", "jsonl")], match)
+
+
+@pytest.mark.parametrize("encoding, label, family", [
+    ("utf-16-le", "UTF-16 LE", "utf-16"), ("utf-16-be", "UTF-16 BE", "utf-16"),
+    ("utf-32-le", "UTF-32 LE", "utf-32"), ("utf-32-be", "UTF-32 BE", "utf-32"),
+])
+def test_byte_order_marks(tmp_path, encoding, label, family):
+    (tmp_path / "c.csv").write_bytes("\ufefftext,n\nJalapeño,1\nlime,2\n".encode(encoding))
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")],
+           rf"file '.*c.csv': the file starts with a {label} byte-order mark but is read as utf-8; set 'encoding: {family}' on this source")
+    table = _table(tmp_path, [_src(tmp_path / "c.csv", "csv", encoding=family)])
+    assert table["text"].to_list() == ["Jalapeño", "lime"] and table.columns[0] == "text"
+
+
+@pytest.mark.parametrize("fmt, body, match", [
+    ("csv", 'text,n\n"a\nb",1\nc,2,3\n', r"file '.*c.csv': line 4 has 3 fields but the header \(line 1\) has 2; quote values that contain ','"),
+    ("csv", "text,n\na,1\n\nb\n", r"line 4 has 1 fields but the header \(line 1\) has 2"),
+    ("tsv", "text\tn\na\t1\t2\n", r"file '.*c.tsv': line 2 has 3 fields but the header \(line 1\) has 2"),
+])
+def test_ragged_rows(tmp_path, fmt, body, match):
+    (tmp_path / f"c.{fmt}").write_text(body)
+    _fails(tmp_path, [_src(tmp_path / f"c.{fmt}", fmt)], match)
+
+
+def test_needs_two_distinct_texts(tmp_path):
+    (tmp_path / "c.csv").write_text("text,n\nmint,1\n mint ,1\nmint,2\n,3\n")
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")],
+           r"dataset 'cocktails': 2 row\(s\) but only 1 distinct 'text' value after dropping empty and duplicate rows; .*add rows with different text")
+
+
+def test_unknown_encoding(tmp_path):
+    (tmp_path / "c.csv").write_text("text\na\nb\n")
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", encoding="utf-99")], r"file '.*c.csv': unknown encoding 'utf-99'; set 'encoding:'")
