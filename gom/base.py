@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from gom.io import atomic_dir
+from gom.io import atomic_dir, verified
 
 EOS = "<|endoftext|>"
 PAD = "<|pad|>"
@@ -21,7 +21,7 @@ PAD = "<|pad|>"
 def corpus(parquets: list[str | Path]):
     """Every string value of every processed dataset."""
     for path in parquets:
-        table = pl.read_parquet(path)
+        table = pl.read_parquet(verified(path))
         for column, dtype in table.schema.items():
             if dtype == pl.String and column != "source_file":
                 yield from (v for v in table[column].to_list() if v)

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from gom.errors import GomError
-from gom.io import atomic_path, write_json
+from gom.io import atomic_path, sha256_file, verified, write_json
 
 DEFAULT_MODEL = "default"
 # Names that mean the bundled model, so a config naming it explicitly still works offline.
@@ -49,8 +49,10 @@ def load_model(model: str, device: str = "auto", max_seq_length: int | None = No
     from sentence_transformers import SentenceTransformer
 
     target = resolve_model(model)
+    check_modules(target, model)
     try:
-        st = SentenceTransformer(target, device=pick_device(device))
+        # Code named by a model directory never runs: only sentence-transformers' own module classes load.
+        st = SentenceTransformer(target, device=pick_device(device), trust_remote_code=False)
     except Exception as e:  # OSError/ValueError/HTTP errors, depending on what is missing
         raise GomError(
             f"embedding.model '{model}' could not be loaded ({type(e).__name__}: "
@@ -61,6 +63,28 @@ def load_model(model: str, device: str = "auto", max_seq_length: int | None = No
     if max_seq_length:
         st.max_seq_length = max_seq_length
     return st
+
+
+def check_modules(target: str, model: str) -> None:
+    """Refuse a local model directory whose modules.json names a class outside sentence-transformers.
+
+    sentence-transformers imports the classes that modules.json names; a shared directory must
+    not be able to make it import anything else (recent releases refuse too; older ones did not).
+    """
+    modules = Path(target) / "modules.json"
+    if not modules.is_file():
+        return
+    from gom.io import read_json
+
+    entries = read_json(modules)
+    entries = entries if isinstance(entries, list) else [entries]
+    for entry in entries:
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        if not isinstance(kind, str) or not kind.startswith("sentence_transformers."):
+            raise GomError(
+                f"embedding model '{model}': {modules} names the module class {kind!r}, which is not part "
+                "of sentence-transformers; gom does not load code named by a model directory"
+            )
 
 
 def encode_unique(model, texts: list[str], batch_size: int = 64, progress: bool = True) -> np.ndarray:
@@ -92,7 +116,7 @@ def embed_dataset(
         import torch
 
         torch.set_num_threads(threads)
-    texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
+    texts = pl.read_parquet(verified(parquet), columns=["text"])["text"].to_list()
     start = time.perf_counter()
     st = load_model(model, device, max_seq_length)
     loaded = time.perf_counter()
@@ -113,6 +137,7 @@ def embed_dataset(
         "load_seconds": round(loaded - start, 3),
         "encode_seconds": round(done - loaded, 3),
         "texts_per_second": round(n_unique / max(done - loaded, 1e-9), 1),
+        "sha256": sha256_file(embeddings),
     }
     write_json(meta, info)
     return info

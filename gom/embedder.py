@@ -26,8 +26,8 @@ import numpy as np
 import polars as pl
 
 from gom.errors import GomError
-from gom.io import atomic_dir, atomic_path, read_json, write_json
-from gom.split import eval_mask
+from gom.io import atomic_dir, atomic_path, read_json, verified, write_json
+from gom.split import eval_mask, split_mask
 
 log = logging.getLogger("gom.embedder")
 
@@ -82,11 +82,11 @@ def dataset_splits(names, parquets, eval_fractions, columns=("text",)) -> dict[s
     """{dataset: (its processed rows, held-out mask)} by the shared split."""
     out = {}
     for name, parquet, fraction in zip(names, parquets, eval_fractions):
-        df = pl.read_parquet(parquet)
+        df = pl.read_parquet(verified(parquet))
         missing = [c for c in columns if c not in df.columns]
         if missing:
             raise GomError(f"dataset '{name}' ({parquet}) has no column {', '.join(repr(c) for c in missing)}; its columns: {', '.join(df.columns)}")
-        out[name] = (df, eval_mask(df["text"].to_list(), fraction))
+        out[name] = (df, split_mask(name, df["text"].to_list(), fraction))
     return out
 
 
@@ -210,7 +210,7 @@ def check_scores(column: pl.Series, where: str) -> pl.Series:
     bad = values.is_null() | values.is_nan() | (values < 0) | (values > 1)
     if bad.any():
         row = int(bad.arg_true()[0])
-        raise GomError(f"{where}: {int(bad.sum())} score(s) not a number in [0, 1], the first on row {row + 1}: {column[row]!r}; rescale the scores to [0, 1]")
+        raise GomError(f"{where}: {int(bad.sum())} score(s) not a number in [0, 1], the first on row {row + 1}: {column[row]}; rescale the scores to [0, 1]")
     return values
 
 

@@ -21,7 +21,7 @@ import polars as pl
 from scipy import sparse
 
 from gom.errors import GomError
-from gom.io import atomic_path
+from gom.io import load_npy, load_npz, save_npz, verified
 
 _SPACES = re.compile(r"\s+")
 
@@ -93,13 +93,13 @@ def build_profile(texts: list[str], embeddings: np.ndarray, item_values, jaccard
 
 def profile_dataset(name: str, parquet: str | Path, embeddings: str | Path, out: str | Path, items_column: str, jaccard: dict) -> Profile:
     """Write the profile of one dataset (``out``, .npz) from its parquet and embeddings."""
-    table = pl.read_parquet(parquet)
+    table = pl.read_parquet(verified(parquet))
     if items_column not in table.columns:
         raise GomError(
             f"dataset '{name}': items column '{items_column}' (jaccard) is not in "
             f"{parquet}; columns: {', '.join(table.columns)}"
         )
-    vectors = np.load(embeddings, mmap_mode="r")
+    vectors = load_npy(embeddings, mmap_mode="r")
     if vectors.shape[0] != table.height:
         raise GomError(f"dataset '{name}': {embeddings} has {vectors.shape[0]} rows, {parquet} has {table.height}; re-run embed")
     profile = build_profile(table["text"].to_list(), vectors, table[items_column].to_list(), jaccard)
@@ -108,22 +108,20 @@ def profile_dataset(name: str, parquet: str | Path, embeddings: str | Path, out:
 
 
 def save_profile(profile: Profile, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(
-                f,
-                n_rows=np.int64(profile.n_rows),
-                mean=profile.mean,
-                vocab=profile.vocab,
-                data=profile.counts.data.astype(np.int32),
-                indices=profile.counts.indices.astype(np.int32),
-                indptr=profile.counts.indptr.astype(np.int64),
-                items=profile.items,
-            )
+    save_npz(
+        path,
+        n_rows=np.int64(profile.n_rows),
+        mean=profile.mean,
+        vocab=profile.vocab,
+        data=profile.counts.data.astype(np.int32),
+        indices=profile.counts.indices.astype(np.int32),
+        indptr=profile.counts.indptr.astype(np.int64),
+        items=profile.items,
+    )
 
 
 def load_profile(path: str | Path) -> Profile:
-    with np.load(path, allow_pickle=False) as z:
-        n, vocab = int(z["n_rows"]), z["vocab"]
-        counts = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, len(vocab)))
-        return Profile(n, z["mean"], vocab, counts, z["items"])
+    z = load_npz(path)
+    n, vocab = int(z["n_rows"]), z["vocab"]
+    counts = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, len(vocab)))
+    return Profile(n, z["mean"], vocab, counts, z["items"])

@@ -14,7 +14,6 @@ suitable miniModel" (and, when generating, the base model).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +21,8 @@ import numpy as np
 import polars as pl
 
 from gom.errors import GomError
-from gom.io import atomic_path, read_json, write_json
-from gom.split import eval_mask
+from gom.io import dumps, load_npy, load_npz, read_json, reference_from_file, save_npz, verified, write_json
+from gom.split import split_mask
 
 METHODS = ("centroid", "knn")
 
@@ -95,11 +94,11 @@ class Index:
 
 def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, eval_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """(training rows, held-out rows) of one dataset's embeddings, by the shared split."""
-    texts = pl.read_parquet(parquet, columns=["text"])["text"].to_list()
-    rows = np.load(embeddings)
+    texts = pl.read_parquet(verified(parquet), columns=["text"])["text"].to_list()
+    rows = load_npy(embeddings)
     if len(rows) != len(texts):
         raise GomError(f"dataset '{name}': {embeddings} has {len(rows)} rows, {parquet} has {len(texts)}; re-run embed")
-    held = eval_mask(texts, eval_fraction)
+    held = split_mask(name, texts, eval_fraction)
     return rows[~held], rows[held]
 
 
@@ -107,10 +106,8 @@ def build_index(names: list[str], parquets: list[str | Path], embeddings: list[s
     """Write the router index (``out``, .npz) from each dataset's training rows."""
     rows = [split_embeddings(*split)[0] for split in zip(names, parquets, embeddings, eval_fractions)]
     index = Index.from_rows(names, rows, model, k)
-    with atomic_path(out) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, names=np.array(names), model=np.array(model), centroids=index.centroids,
-                     vectors=index.vectors, labels=index.labels, k=np.int64(k))
+    save_npz(out, names=np.array(names), model=np.array(model), centroids=index.centroids,
+             vectors=index.vectors, labels=index.labels, k=np.int64(k))
     return {"training_rows": {name: len(train) for name, train in zip(names, rows)}}
 
 
@@ -119,13 +116,16 @@ def load_index(path: str | Path, choice: str | Path | None = None) -> Index:
     path = Path(path)
     if not path.exists():
         raise GomError(f"no router index at {path}: build it with `snakemake --cores all results/routing/eval.json`")
-    with np.load(path, allow_pickle=False) as z:
-        index = Index(list(map(str, z["names"])), str(z["model"]), z["centroids"], z["vectors"], z["labels"], k=int(z["k"]))
+    z = load_npz(path)
+    index = Index(list(map(str, z["names"])), str(z["model"]), z["centroids"], z["vectors"], z["labels"], k=int(z["k"]))
     if choice is not None:
         if not Path(choice).exists():
             raise GomError(f"the router is not evaluated yet ({choice} is missing): build it with `snakemake --cores all {choice}`")
         chosen = read_json(choice)
-        index.method, index.threshold = chosen["method"], chosen["abstain"]["threshold"]
+        method, threshold = chosen.get("method"), (chosen.get("abstain") or {}).get("threshold")
+        if method not in METHODS or not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+            raise GomError(f"{choice} does not hold a router method and a numeric abstain threshold: rebuild it with `snakemake --cores all --forcerun {choice}`")
+        index.method, index.threshold = method, float(threshold)
     return index
 
 
@@ -208,12 +208,17 @@ def embed_queries(texts: list[str], model: str, embed_settings: dict | None = No
 class Router:
     """Index + embedding model, loaded once; ``route`` ranks the miniModels for queries."""
 
-    def __init__(self, results_dir: str | Path = "results/routing", device: str = "cpu"):
+    def __init__(self, results_dir: str | Path = "results/routing", device: str = "cpu", embedding_model: str | None = None):
+        """``embedding_model`` (the user's choice) replaces the model the index names, which is
+        only followed when it is a hub name or a path inside the working directory."""
         from gom.embed import load_model
 
         results_dir = Path(results_dir)
         self.index = load_index(results_dir / "index.npz", results_dir / "eval.json")
-        self.model = load_model(self.index.model, device)
+        model = embedding_model or reference_from_file(
+            self.index.model, f"the router index {results_dir / 'index.npz'}", "pass --embedding-model PATH to use it"
+        )
+        self.model = load_model(model, device)
 
     def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
         vectors = self.model.encode(queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=64)
@@ -249,5 +254,3 @@ def neighbours(name: str, metric: str, graph_dir: str | Path = "results/graph") 
     return sorted(((n, float(v)) for n, v in row.items() if n != name), key=lambda x: -x[1])
 
 
-def dumps(result) -> str:
-    return json.dumps(result, indent=2, ensure_ascii=False)

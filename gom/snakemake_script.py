@@ -1,14 +1,16 @@
-"""How a rule script runs one stage function: output to the rule's log, bad input as one line.
+"""How a rule script runs one stage function: output to the rule's log, every failure as one line.
 
-A ``GomError`` is printed as ``gom: error: <message>`` both to the log and to the terminal
-(where Snakemake's own error report follows) and the job exits 1, so Snakemake removes its
-outputs. Any other exception is a bug and keeps its full traceback in the log.
+A ``GomError`` (bad input) is printed as ``gom: error: <message>``; any other exception is a
+bug or an environment fault, and is printed as one line naming the rule, its dataset and the
+log file, which keeps the full traceback. Either goes to the log and to the terminal (where
+Snakemake's own error report follows), and the job exits 1, so Snakemake removes its outputs.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
 
 from gom.errors import GomError
 
@@ -21,11 +23,32 @@ def run(snakemake, function, **kwargs):
     try:
         result = function(**kwargs)
     except GomError as error:
-        for stream in (log, terminal):
-            print(f"gom: error: {error}", file=stream, flush=True)
-        sys.exit(1)
+        _fail(str(error), log, terminal)
+    except Exception as error:  # not SystemExit: a preempted training job exits with its own code
+        traceback.print_exc(file=log)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        _fail(
+            f"rule '{snakemake.rule}'{_subject(snakemake.wildcards)} failed unexpectedly "
+            f"({type(error).__name__}: {first}); the traceback is in {snakemake.log[0]}",
+            log,
+            terminal,
+        )
     logging.getLogger("gom").info("%s done: %s", function.__name__, _summary(result))
     return result
+
+
+def _fail(message: str, *streams) -> None:
+    for stream in streams:
+        print(f"gom: error: {message}", file=stream, flush=True)
+    sys.exit(1)
+
+
+def _subject(wildcards) -> str:
+    """' for dataset 'x'' or ' for a='x', b='y'' from the job's wildcards."""
+    items = dict(wildcards.items()) if hasattr(wildcards, "items") else {}
+    if list(items) == ["name"]:
+        return f" for dataset '{items['name']}'"
+    return (" for " + ", ".join(f"{k}='{v}'" for k, v in items.items())) if items else ""
 
 
 def _summary(result) -> str:

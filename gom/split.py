@@ -11,6 +11,8 @@ import hashlib
 
 import numpy as np
 
+from gom.errors import GomError
+
 
 def _unit_hash(text: str) -> float:
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=b"gom-split").digest()
@@ -26,4 +28,21 @@ def eval_mask(texts: list[str], eval_fraction: float) -> np.ndarray:
             mask = scores == scores.min()
         elif mask.all():
             mask = scores != scores.max()
+    return mask
+
+
+def split_mask(name: str, texts: list[str], eval_fraction: float) -> np.ndarray:
+    """``eval_mask`` of dataset ``name``, refusing a dataset that cannot give both sides a row.
+
+    Every stage needs at least one training row (to train on, to index) and one held-out row
+    (to evaluate on); with fewer than two distinct texts there is no such split, and going on
+    would train on nothing or give the router a NaN centroid.
+    """
+    mask = eval_mask(texts, eval_fraction)
+    if mask.all() or not mask.any():
+        raise GomError(
+            f"dataset '{name}' has {len(texts)} row(s) with {len(set(texts))} distinct text(s): it cannot "
+            "be split into training and held-out rows, and every dataset needs at least one of each; "
+            "add rows with other texts (at least 2 distinct, 10 or more for a useful evaluation)"
+        )
     return mask

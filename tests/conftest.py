@@ -34,6 +34,26 @@ def run_snakemake(workdir: Path, *args: str, check: bool = False) -> subprocess.
     return proc
 
 
+def write_processed(table, path: Path) -> Path:
+    """A processed dataset made by a test, with the checksum its readers verify (as convert records it)."""
+    from gom.io import record_checksum
+
+    table.write_parquet(path)
+    record_checksum(path)
+    return Path(path)
+
+
+def write_embeddings(vectors, path: Path) -> Path:
+    """An embeddings file made by a test, with the checksum its readers verify (as embed records it)."""
+    import numpy as np
+
+    from gom.io import record_checksum
+
+    np.save(path, vectors)
+    record_checksum(path)
+    return Path(path)
+
+
 def write_config(workdir: Path, config: dict) -> Path:
     path = Path(workdir) / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

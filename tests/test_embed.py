@@ -4,6 +4,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from conftest import write_processed
 from gom.embed import embed_dataset, encode_unique, load_model, resolve_model
 from gom.errors import GomError
 
@@ -41,7 +42,7 @@ def test_unloadable_model_says_how_to_fix_it(monkeypatch):
 
 def test_embed_dataset_with_the_bundled_model(tmp_path):
     texts = ["lime juice, white rum, mint", "carrot, onion, celery", "lime juice, white rum, mint"]
-    pl.DataFrame({"text": texts}).write_parquet(tmp_path / "d.parquet")
+    write_processed(pl.DataFrame({"text": texts}), tmp_path / "d.parquet")
     info = embed_dataset("d", tmp_path / "d.parquet", tmp_path / "d.npy", tmp_path / "d.json", device="cpu", threads=2)
     vectors = np.load(tmp_path / "d.npy")
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32

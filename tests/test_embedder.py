@@ -7,6 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from conftest import write_processed
 from gom.config import load_schema
 from gom.embedder import (
     MANIFEST,
@@ -42,12 +43,12 @@ def data(tmp_path_factory):
     parquets = []
     for name, words in WORDS.items():
         texts = [f"{a} and {b}" for a in words for b in words[:3] if a != b]
-        pl.DataFrame({
+        write_processed(pl.DataFrame({
             "text": texts,
             "answer": [f"a {name} item: {t}" for t in texts],
             "score": [round((i % 5) / 4, 2) for i in range(len(texts))],
             "kind": ["even" if i % 2 else "odd" for i in range(len(texts))],
-        }).write_parquet(root / f"{name}.parquet")
+        }), root / f"{name}.parquet")
         parquets.append(str(root / f"{name}.parquet"))
     return root, parquets
 

@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from conftest import write_processed, write_embeddings
 from gom.errors import GomError
 from gom.route import Index, accuracy, build_index, calibrate, evaluate_router, load_index, neighbours
 from gom.split import eval_mask
@@ -24,8 +25,8 @@ def synthetic(tmp_path):
         centre[i] = 1.0
         vectors = centre + 0.35 * rng.normal(size=(60, 16))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        pl.DataFrame({"text": texts}).write_parquet(tmp_path / f"{name}.parquet")
-        np.save(tmp_path / f"{name}.npy", vectors.astype(np.float32))
+        write_processed(pl.DataFrame({"text": texts}), tmp_path / f"{name}.parquet")
+        write_embeddings(vectors.astype(np.float32), tmp_path / f"{name}.npy")
         parquets.append(tmp_path / f"{name}.parquet")
         embeddings.append(tmp_path / f"{name}.npy")
     build_index(NAMES, parquets, embeddings, [0.2] * 3, "default", 5, tmp_path / "index.npz")
