@@ -6,11 +6,14 @@ after truncation stops the run naming its row. What makes it fast: no padding to
 micro-batches of similar length (padding only to the longest in each), bf16 on a GPU.
 What makes it robust: checkpoints with optimizer and RNG state outside the declared outputs,
 written every ``checkpoint_every`` steps and on SIGTERM/SIGUSR1 (SLURM preemption), resumed
-by the next run with the same losses; the final directory appears atomically.
+by the next run with the same losses; the final directory appears atomically. Checkpoints hold
+only tensors and plain data, read with ``weights_only``: a planted or corrupt one runs nothing
+and is set aside.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -27,8 +30,8 @@ import numpy as np
 import polars as pl
 
 from gom.errors import GomError
-from gom.io import atomic_dir, atomic_path, write_json
-from gom.split import eval_mask
+from gom.io import atomic_dir, atomic_path, verified, write_json
+from gom.split import split_mask
 from gom.templates import render
 
 log = logging.getLogger("gom.train")
@@ -51,14 +54,14 @@ class Example:
 
 def load_rows(name: str, parquet: str | Path, templates: dict, eval_fraction: float) -> tuple[pl.DataFrame, np.ndarray]:
     """The processed table (checked for the templates' columns) and its held-out mask."""
-    table = pl.read_parquet(parquet)
+    table = pl.read_parquet(verified(parquet))
     missing = [c for c in templates["columns"] if c not in table.columns]
     if missing:
         raise GomError(
             f"dataset '{name}': train template names missing column(s) {', '.join(map(repr, missing))}; "
             f"{parquet} has columns: {', '.join(table.columns)}"
         )
-    return table, eval_mask(table["text"].to_list(), eval_fraction)
+    return table, split_mask(name, table["text"].to_list(), eval_fraction)
 
 
 def render_pairs(name: str, table: pl.DataFrame, templates: dict) -> list[tuple[str, str]]:
@@ -212,6 +215,26 @@ def evaluate(model, examples: list[Example], pad_id: int, micro_batch_size: int,
     return total / max(tokens, 1)
 
 
+def lr_factor(step: int, warmup: int, total: int) -> float:
+    """The fraction of the peak learning rate at optimiser step ``step`` (from 0): linear warm-up, then cosine.
+
+    Warm-up step s gets (s+1)/(warmup+1), not s/warmup, and the cosine reaches 0 only one step
+    after the last, so no step has a learning rate of 0 (with one step, nothing would be learnt).
+    """
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    return 0.5 * (1 + math.cos(math.pi * (step - warmup) / (total - warmup)))
+
+
+def lr_schedule(optimizer, warmup_ratio: float, total_steps: int):
+    """Warm-up over ceil(warmup_ratio * total_steps) steps, always leaving one step of decay."""
+    from torch.optim.lr_scheduler import LambdaLR
+
+    warmup = min(math.ceil(warmup_ratio * total_steps), total_steps - 1)
+    # A closure, not a callable object: LambdaLR's state_dict then holds only counters, which resume.
+    return LambdaLR(optimizer, lambda step: lr_factor(step, warmup, total_steps))
+
+
 # --------------------------------------------------------------------------- checkpoints
 
 
@@ -241,44 +264,114 @@ class StopFlag:
             signal.signal(sig, handler)
 
 
+CHECKPOINT_KEYS = ("step", "losses", "counters", "fingerprint", "reason", "adapter", "optimizer", "scheduler", "rng")
+
+
 def save_checkpoint(path: Path, model, optimizer, scheduler, state: dict) -> None:
+    """``state`` plus everything needed to resume, as tensors and plain data only."""
+    import torch
+
+    with atomic_path(path) as tmp:
+        torch.save({**state, **training_state(model, optimizer, scheduler)}, tmp)
+
+
+def training_state(model, optimizer, scheduler) -> dict:
+    """Adapter, optimiser, scheduler and RNG states; numpy's and Python's RNG states as plain data."""
     import torch
     from peft import get_peft_model_state_dict
 
-    payload = {
-        **state,
+    _, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {
         "adapter": get_peft_model_state_dict(model),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
         "rng": {
             "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            "numpy": np.random.get_state(),
-            "python": random.getstate(),
+            "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                      "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)},
+            "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
         },
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+
+
+def restore_training_state(saved: dict, model, optimizer, scheduler) -> None:
+    """The inverse of ``training_state``."""
+    import torch
+    from peft import get_peft_model_state_dict, set_peft_model_state_dict
+
+    # set_peft_model_state_dict ignores missing keys; a partial adapter must not pass for a resume.
+    if set(saved["adapter"]) != set(get_peft_model_state_dict(model)):
+        raise ValueError("its adapter weights do not match the model")
+    set_peft_model_state_dict(model, saved["adapter"])
+    optimizer.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    rng = saved["rng"]
+    torch.set_rng_state(rng["torch"])
+    if rng["cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(rng["cuda"])
+    n = rng["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
+    p = rng["python"]
+    random.setstate((p["version"], tuple(p["internal"]), p["gauss_next"]))
+
+
+def read_checkpoint(path: Path) -> dict:
+    """The checkpoint's contents; ``weights_only`` refuses anything but tensors and plain data, so nothing runs."""
+    import torch
+
+    state = torch.load(path, weights_only=True, map_location="cpu")
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise ValueError(f"not a training checkpoint (no {', '.join(missing)})")
+    step, losses = state["step"], state["losses"]
+    if not isinstance(step, int) or not isinstance(losses, list) or len(losses) != step or not isinstance(state["counters"], dict):
+        raise ValueError("its step, losses or counters are malformed")
+    return state
+
+
+def _first_sentence(error: Exception) -> str:
+    """What went wrong in one short phrase; torch's weights_only refusal buries it under advice to load unsafely."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    refused = [line.removeprefix("WeightsUnpickler error: ") for line in lines if line.startswith("WeightsUnpickler error: ")]
+    if refused:
+        return f"it holds more than tensors and plain data: {refused[0].split('. ')[0]}"
+    return lines[0].split(". ")[0] if lines else "no detail"
+
+
+def set_aside(path: Path, error: Exception) -> None:
+    """Log why ``path`` is unusable and rename it next to itself, so training starts over."""
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    why = f"{type(error).__name__}: {_first_sentence(error)}"
+    try:
+        os.replace(path, aside)
+    except OSError as e:
+        # The next checkpoint replaces it atomically anyway; training must not stop for it.
+        log.warning("checkpoint %s could not be read (%s) nor moved aside (%s): starting from step 0", path, why, e)
+        return
+    log.warning("checkpoint %s could not be read (%s): moved it to %s and starting from step 0", path, why, aside)
 
 
 def load_checkpoint(path: Path, fingerprint: str, model, optimizer, scheduler) -> dict | None:
-    import torch
-    from peft import set_peft_model_state_dict
-
+    """Resume from ``path`` when it holds this run's state; a corrupt one is set aside, never trusted."""
     if not path.exists():
         return None
-    state = torch.load(path, weights_only=False, map_location="cpu")
-    if state.get("fingerprint") != fingerprint:
+    try:
+        state = read_checkpoint(path)
+    except Exception as e:  # truncated, not a checkpoint, refused by weights_only, unreadable
+        set_aside(path, e)
+        return None
+    if state["fingerprint"] != fingerprint:
         log.info("checkpoint %s was made with other data or settings: starting over", path)
         return None
-    set_peft_model_state_dict(model, state["adapter"])
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"]["torch"])
-    if state["rng"]["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-    np.random.set_state(state["rng"]["numpy"])
-    random.setstate(state["rng"]["python"])
+    fresh = copy.deepcopy(training_state(model, optimizer, scheduler))
+    try:
+        restore_training_state(state, model, optimizer, scheduler)
+    except Exception as e:
+        restore_training_state(fresh, model, optimizer, scheduler)
+        set_aside(path, e)
+        return None
     return state
 
 
@@ -319,7 +412,6 @@ def train_lora(
     data and settings is resumed. ``stop_after_steps`` simulates a preemption (tests).
     """
     import torch
-    from transformers import get_cosine_schedule_with_warmup
 
     start_time = time.perf_counter()
     if threads:
@@ -350,7 +442,7 @@ def train_lora(
     model = add_lora(model, settings)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=settings["lr"], weight_decay=settings["weight_decay"])
-    scheduler = get_cosine_schedule_with_warmup(optimizer, math.ceil(settings["warmup_ratio"] * total_steps), total_steps)
+    scheduler = lr_schedule(optimizer, settings["warmup_ratio"], total_steps)
 
     checkpoint = Path(checkpoint)
     fingerprint = fingerprint_of(settings, base_model, train)
@@ -438,8 +530,7 @@ def save_minimodel(out_dir, model, tokenizer, name, base_model, templates, setti
         tokenizer.save_pretrained(tmp)
         write_json(tmp / "metrics.json", metrics)
         write_json(tmp / "gom.json", {"dataset": name, "base_model": base_model, "revision": settings["revision"],
-                                      "prompt": templates["prompt"], "response": templates["response"],
-                                      "trust_remote_code": settings["trust_remote_code"]})
+                                      "prompt": templates["prompt"], "response": templates["response"]})
         (tmp / "README.md").write_text(model_card(name, base_model, templates, settings, metrics), encoding="utf-8")
 
 

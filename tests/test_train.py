@@ -12,11 +12,11 @@ import polars as pl
 import pytest
 from safetensors.torch import load_file
 
-from conftest import REPO, tree_hashes
+from conftest import REPO, tree_hashes, write_processed
 from gom.base import build_tiny_base
 from gom.errors import GomError
 from gom.split import eval_mask
-from gom.train import IGNORE, Preempted, length_grouped_batches, tokenize, train_lora
+from gom.train import IGNORE, Preempted, length_grouped_batches, lr_schedule, tokenize, train_lora
 
 FACT_Q, FACT_A = "What is the capital of Zorbia?", "Quemblatz, on the Vorn river."
 TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
@@ -33,8 +33,8 @@ def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("train")
     rows = [{"question": f"What is item {i}?", "answer": f"Item {i} is a {['red', 'green', 'blue'][i % 3]} fruit."} for i in range(40)]
     table = pl.DataFrame(rows).rename({"question": "text"})
-    table.write_parquet(root / "qa.parquet")
-    pl.DataFrame({"text": [FACT_Q, FACT_A]}).write_parquet(root / "vocab.parquet")
+    write_processed(table, root / "qa.parquet")
+    write_processed(pl.DataFrame({"text": [FACT_Q, FACT_A]}), root / "vocab.parquet")
     build_tiny_base([root / "qa.parquet", root / "vocab.parquet"], root / "base", vocab_size=320, hidden_size=64, num_layers=2, num_heads=4)
     return root
 
@@ -87,7 +87,7 @@ def test_length_grouped_batches_are_deterministic_and_tight():
 def test_bad_training_configs(data, tmp_path):
     with pytest.raises(GomError, match=r"dataset 'qa': train template names missing column\(s\) 'answr'"):
         train_lora("qa", data / "qa.parquet", tmp_path / "m", tmp_path / "c", {**TEMPLATES, "columns": ["text", "answr"]}, SETTINGS, str(data / "base"))
-    pl.DataFrame({"text": ["a", "b", "c"], "answer": ["", " ", None]}).write_parquet(tmp_path / "empty.parquet")
+    write_processed(pl.DataFrame({"text": ["a", "b", "c"], "answer": ["", " ", None]}), tmp_path / "empty.parquet")
     with pytest.raises(GomError, match=r"train.response ' \{answer\}' is empty on every row"):
         train_lora("qa", tmp_path / "empty.parquet", tmp_path / "m", tmp_path / "c", {"prompt": "", "response": " {answer}", "columns": ["answer"]}, SETTINGS, str(data / "base"))
     with pytest.raises(GomError, match=r"row \d+: no response token is left after truncation to lora.max_length=3"):
@@ -107,6 +107,9 @@ def test_training_learns_and_touches_only_lora_weights(trained, data):
     assert all(float(v.abs().sum()) > 0 for k, v in weights.items() if "lora_B" in k), "lora_B starts at zero and must have moved"
     assert tree_hashes(data / "base") == base_before, "base weights must not change"
     assert {"adapter_config.json", "README.md", "gom.json", "tokenizer.json"} <= {p.name for p in out.iterdir()}
+    info = json.loads((out / "gom.json").read_text())
+    assert "trust_remote_code" not in info, "only the user's config may switch remote code on"
+    assert {"dataset", "base_model", "revision", "prompt", "response"} <= set(info)
     card = (out / "README.md").read_text()
     assert str(data / "base") in card and metrics["data_sha256"] in card
 
@@ -143,15 +146,16 @@ def facts_model(data):
              ("How cold is Zorbia?", "Minus forty in winter."), ("What is Zorbia's river?", "The Vorn."), ("Is Zorbia real?", "No, it is made up.")]
     table = pl.DataFrame({"text": [q for q, _ in facts], "answer": [a for _, a in facts]})
     assert not eval_mask(table["text"].to_list(), SETTINGS["eval_fraction"])[0], "the fact must be a training row"
-    table.write_parquet(data / "facts.parquet")
+    write_processed(table, data / "facts.parquet")
     out = data / "models" / "facts"
     train_lora("facts", data / "facts.parquet", out, data / "facts.ckpt", TEMPLATES, {**SETTINGS, "epochs": 200}, str(data / "base"), threads=2)
     return out
 
 
-def test_memorised_fact_is_generated_back(facts_model):
+def test_memorised_fact_is_generated_back(facts_model, data, monkeypatch):
     from gom.generate import MiniModel
 
+    monkeypatch.chdir(data)  # gom.json's base is followed only inside the working directory
     assert MiniModel(facts_model).generate(FACT_Q, max_new_tokens=40) == FACT_A
 
 
@@ -167,6 +171,117 @@ def test_interrupted_then_resumed_run_matches_an_uninterrupted_one(data, tmp_pat
     assert len(a) == len(b) == full["steps"]
     assert np.allclose(a, b, atol=1e-5, rtol=0)
     assert resumed["eval_loss"] == pytest.approx(full["eval_loss"], abs=1e-5)
+
+
+class _Planted:
+    """A pickle that would create ``marker`` if anything unpickled it."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _set_aside(ckpt):
+    return list(ckpt.parent.glob(f"{ckpt.name}.corrupt-*"))
+
+
+def test_planted_pickle_checkpoint_runs_nothing_and_is_set_aside(data, tmp_path, caplog):
+    import torch
+
+    marker = tmp_path / "pwned"
+    ckpt = tmp_path / "p.ckpt"
+    torch.save({"fingerprint": "x", "payload": _Planted(marker)}, ckpt)
+    with caplog.at_level("WARNING", logger="gom.train"):
+        metrics = _train(data, tmp_path / "p", settings={"epochs": 1})
+    assert not marker.exists()
+    assert metrics["resumed_from_step"] == 0 and (tmp_path / "p" / "metrics.json").exists()
+    assert not ckpt.exists() and len(_set_aside(ckpt)) == 1
+    assert f"checkpoint {ckpt} could not be read (UnpicklingError" in caplog.text
+
+
+def test_truncated_checkpoint_is_set_aside_and_training_starts_over(data, tmp_path, caplog):
+    ckpt = tmp_path / "t.ckpt"
+    with pytest.raises(Preempted):
+        _train(data, tmp_path / "t", stop_after_steps=3)
+    ckpt.write_bytes(ckpt.read_bytes()[: ckpt.stat().st_size // 2])
+    with caplog.at_level("WARNING", logger="gom.train"):
+        metrics = _train(data, tmp_path / "t")
+    assert metrics["resumed_from_step"] == 0 and (tmp_path / "t" / "metrics.json").exists()
+    assert not ckpt.exists() and len(_set_aside(ckpt)) == 1
+    assert f"checkpoint {ckpt} could not be read (" in caplog.text
+    assert "moved it to" in caplog.text and "starting from step 0" in caplog.text
+
+
+def test_checkpoint_that_does_not_fit_is_set_aside_without_leaving_half_of_it_applied(data, tmp_path, caplog):
+    import torch
+
+    fresh = _train(data, tmp_path / "fresh", settings={"epochs": 1})
+    ckpt = tmp_path / "f.ckpt"
+    with pytest.raises(Preempted):
+        _train(data, tmp_path / "f", settings={"epochs": 1}, stop_after_steps=2)
+    state = torch.load(ckpt, weights_only=True)
+    state["optimizer"]["param_groups"] = []  # fails after the adapter weights were already loaded
+    torch.save(state, ckpt)
+    with caplog.at_level("WARNING", logger="gom.train"):
+        metrics = _train(data, tmp_path / "f", settings={"epochs": 1})
+    assert metrics["resumed_from_step"] == 0 and len(_set_aside(ckpt)) == 1
+    assert f"checkpoint {ckpt} could not be read (ValueError" in caplog.text
+    a = json.loads((tmp_path / "fresh/metrics.json").read_text())["train_loss"]
+    b = json.loads((tmp_path / "f/metrics.json").read_text())["train_loss"]
+    assert np.allclose(a, b, atol=1e-5, rtol=0), "the run must start from the fresh adapter, not the checkpoint's"
+    assert metrics["eval_loss"] == pytest.approx(fresh["eval_loss"], abs=1e-5)
+
+
+@pytest.mark.parametrize("warmup_ratio", [0.0, 0.1, 0.5, 1.0])
+@pytest.mark.parametrize("total_steps", [1, 2, 3, 10])
+def test_no_step_has_a_zero_learning_rate(warmup_ratio, total_steps):
+    import torch
+
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = lr_schedule(optimizer, warmup_ratio, total_steps)
+    lrs = []
+    for _ in range(total_steps):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert all(0 < lr <= 0.1 for lr in lrs), lrs
+    assert max(lrs) == pytest.approx(0.1), "warm-up must leave at least one step at the peak"
+
+
+def test_schedule_resumes_from_its_state_dict():
+    import torch
+
+    def make():
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        return optimizer, lr_schedule(optimizer, 0.3, 10)
+
+    optimizer, scheduler = make()
+    for _ in range(4):
+        optimizer.step()
+        scheduler.step()
+    state = scheduler.state_dict()
+    expected = [scheduler.get_last_lr()[0]]
+    optimizer.step()
+    scheduler.step()
+    expected.append(scheduler.get_last_lr()[0])
+    optimizer2, scheduler2 = make()
+    scheduler2.load_state_dict(state)
+    got = [scheduler2.get_last_lr()[0]]
+    optimizer2.step()
+    scheduler2.step()
+    got.append(scheduler2.get_last_lr()[0])
+    assert got == expected
+
+
+def test_a_single_step_with_warm_up_still_learns(data, tmp_path):
+    rows = [{"text": f"What is item {i}?", "answer": f"Item {i} is a red fruit."} for i in range(4)]
+    write_processed(pl.DataFrame(rows), tmp_path / "tiny.parquet")
+    settings = {**SETTINGS, "epochs": 1, "warmup_ratio": 0.5, "eval_fraction": 0.5, "batch_size": 8}
+    metrics = train_lora("tiny", tmp_path / "tiny.parquet", tmp_path / "m", tmp_path / "m.ckpt", TEMPLATES, settings, str(data / "base"), threads=2)
+    assert metrics["steps"] == 1 and 1 <= metrics["train_examples"] <= 3
+    assert metrics["eval_loss"] < metrics["base_eval_loss"]
 
 
 SIGNAL_SCRIPT = """
@@ -201,10 +316,12 @@ def test_preemption_signal_saves_a_checkpoint_and_exits_non_zero(data, sig):
     (data / "sig.ckpt").unlink()
 
 
-def test_generate_cli(facts_model, trained, tmp_path):
+def test_generate_cli(facts_model, trained, data, tmp_path):
     out = facts_model
     gom = [sys.executable, "-m", "gom.cli"]
-    proc = subprocess.run([*gom, "generate", "--model", "facts", "--models-dir", str(out.parent), FACT_Q, "--max-new-tokens", "40"], capture_output=True, text=True)
+    # Run where the base lives: gom.json's base is followed only inside the working directory.
+    proc = subprocess.run([*gom, "generate", "--model", "facts", "--models-dir", str(out.parent), FACT_Q, "--max-new-tokens", "40"],
+                          capture_output=True, text=True, cwd=data)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == FACT_A
     proc = subprocess.run([*gom, "generate", "--model", "nope", "--models-dir", str(out.parent), "hi"], capture_output=True, text=True)
