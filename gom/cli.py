@@ -4,12 +4,88 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 import warnings
 from pathlib import Path
 
 from gom.errors import GomError
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number of at least 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text}")
+    return value
+
+
+def decode(data: bytes, source: str) -> str:
+    """``data`` as UTF-8 text; a GomError naming the first byte that is not, never a dropped byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise GomError(
+            f"{source} is not valid UTF-8 (byte 0x{data[e.start]:02x} at byte offset {e.start}): "
+            "gom reads text as UTF-8; convert it first, e.g. with `iconv -f latin1 -t utf-8`"
+        ) from None
+
+
+def checked_text(text: str, source: str) -> str:
+    """``text`` if it is proper Unicode; argv bytes that are not UTF-8 arrive as lone surrogates."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as e:
+        raise GomError(f"{source} holds a lone surrogate (U+{ord(text[e.start]):04X}) at character {e.start}, which is not text: give it as UTF-8") from None
+    return decode(raw, source)
+
+
+def _query_text(query: str | None, file: str | None) -> tuple[str, str]:
+    """(text, where it came from) of the query: the argument, standard input (``-``) or ``--file``."""
+    if query is not None and file is not None:
+        raise GomError("give the query either as an argument or with --file, not both")
+    if file is not None:
+        source = f"the query file {file}"
+        try:
+            return decode(Path(file).read_bytes(), source), source
+        except OSError as e:
+            raise GomError(f"cannot read {source}: {e.strerror}") from None
+    if query == "-":
+        source, stdin = "the query read from standard input", sys.stdin
+        return (decode(stdin.buffer.read(), source) if hasattr(stdin, "buffer") else checked_text(stdin.read(), source)), source
+    if query is None:
+        raise GomError("no query: give it as an argument, '-' to read it from standard input, or --file PATH")
+    return checked_text(query, "the query"), "the query"
+
+
+def read_query(query: str | None, file: str | None) -> str:
+    """The query, checked to be UTF-8 text that is not empty."""
+    text, source = _query_text(query, file)
+    if file is not None or query == "-":
+        text = text.rstrip("\r\n")  # the newline that ends a file or `echo` is not part of the question
+    if not text.strip():
+        raise GomError(f"{source} is empty: give the question as an argument, '-' to read it from standard input, or --file PATH")
+    return text
 
 
 def _generate(args) -> int:
@@ -20,15 +96,15 @@ def _generate(args) -> int:
         known = sorted(p.parent.name for p in Path(args.models_dir).glob("*/adapter_config.json"))
         hint = f"; built miniModels: {', '.join(known)}" if known else ""
         raise GomError(f"no miniModel '{args.model}' in {args.models_dir}/ (build it with `snakemake --cores all {model_dir}`){hint}")
-    model = MiniModel(model_dir)
-    print(model.generate(args.prompt, max_new_tokens=args.max_new_tokens, raw=args.raw, temperature=args.temperature))
+    model = MiniModel(model_dir, trust_remote_code=args.trust_remote_code, base_model=args.base_model)
+    print(model.generate(args.query, max_new_tokens=args.max_new_tokens, raw=args.raw, temperature=args.temperature))
     return 0
 
 
 def _route(args) -> int:
     from gom.route import Router, dumps
 
-    results = Router(args.results).route([args.query], top_k=args.top_k)[0]
+    results = Router(args.results, embedding_model=args.embedding_model).route([args.query], top_k=args.top_k)[0]
     if args.json:
         print(dumps(results))
         return 0
@@ -44,20 +120,21 @@ def _ask(args) -> int:
     from gom.generate import MiniModel
     from gom.route import Router
 
-    route = Router(args.results).route([args.query], top_k=1)[0]
+    route = Router(args.results, embedding_model=args.embedding_model).route([args.query], top_k=1)[0]
     models = Path(args.models_dir)
+    loading = {"trust_remote_code": args.trust_remote_code, "base_model": args.base_model}
     if route["choice"] is None:
         # Off-domain: answer with the plain base model the miniModels were trained on.
         from gom.generate import BaseModel
 
         print("[no suitable miniModel: answering with the base model]", file=sys.stderr)
-        answer = BaseModel.of(models, route["ranking"][0]["model"]).generate(args.query, max_new_tokens=args.max_new_tokens)
+        answer = BaseModel.of(models, route["ranking"][0]["model"], **loading).generate(args.query, max_new_tokens=args.max_new_tokens)
     else:
         model_dir = models / route["choice"]
         if not (model_dir / "adapter_config.json").exists():
             raise GomError(f"the router chose '{route['choice']}', but {model_dir}/ holds no miniModel: build it with `snakemake --cores all {model_dir}`")
         print(f"[{route['choice']}, score {route['ranking'][0]['score']:.3f}]", file=sys.stderr)
-        answer = MiniModel(model_dir).generate(args.query, max_new_tokens=args.max_new_tokens)
+        answer = MiniModel(model_dir, **loading).generate(args.query, max_new_tokens=args.max_new_tokens)
     print(answer)
     return 0
 
@@ -70,36 +147,54 @@ def _neighbours(args) -> int:
     return 0
 
 
+def _add_query(parser: argparse.ArgumentParser, name: str, help: str) -> None:
+    parser.add_argument("query", metavar=name, nargs="?", help=f"{help}; '-' reads it from standard input")
+    parser.add_argument("--file", metavar="PATH", help=f"read the {name} from this UTF-8 file instead (for long texts)")
+
+
+def _add_model_trust(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-model", metavar="PATH", help="load this base model (hub id or directory) instead of the one the miniModel's gom.json names")
+    parser.add_argument("--trust-remote-code", action="store_true", help="let the base model run the Python code it comes with (off by default; a model directory cannot turn it on)")
+
+
+def _add_embedding_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--embedding-model", metavar="PATH", help="embed queries with this model instead of the one the router index names (which is only followed inside the working directory)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gom", description="Use the miniModels a Graph of Models workflow built.")
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="answer a prompt with one dataset's miniModel")
-    gen.add_argument("prompt", help="the question; wrapped in the model's training prompt template unless --raw")
+    _add_query(gen, "prompt", "the question; wrapped in the model's training prompt template unless --raw")
     gen.add_argument("--model", required=True, help="dataset name of the miniModel (a directory under --models-dir)")
     gen.add_argument("--models-dir", default="models", help="where the workflow wrote the miniModels (default: models)")
-    gen.add_argument("--max-new-tokens", type=int, default=128)
-    gen.add_argument("--temperature", type=float, default=0.0, help="0 (default) decodes greedily")
+    gen.add_argument("--max-new-tokens", type=positive_int, default=128)
+    gen.add_argument("--temperature", type=non_negative_float, default=0.0, help="0 (default) decodes greedily")
     gen.add_argument("--raw", action="store_true", help="send the prompt as given, without the training template")
+    _add_model_trust(gen)
     gen.set_defaults(func=_generate)
 
     route = sub.add_parser("route", help="rank the miniModels for a query")
-    route.add_argument("query")
-    route.add_argument("--top-k", type=int, default=3)
+    _add_query(route, "query", "the text to route")
+    route.add_argument("--top-k", type=positive_int, default=3)
     route.add_argument("--json", action="store_true", help="print the ranking as JSON")
     route.add_argument("--results", default="results/routing", help="the router's directory (default: results/routing)")
+    _add_embedding_model(route)
     route.set_defaults(func=_route)
 
     ask = sub.add_parser("ask", help="route a query and answer it with the chosen miniModel")
-    ask.add_argument("query")
+    _add_query(ask, "query", "the question")
     ask.add_argument("--results", default="results/routing")
     ask.add_argument("--models-dir", default="models")
-    ask.add_argument("--max-new-tokens", type=int, default=128)
+    _add_embedding_model(ask)
+    ask.add_argument("--max-new-tokens", type=positive_int, default=128)
+    _add_model_trust(ask)
     ask.set_defaults(func=_ask)
 
     nb = sub.add_parser("neighbours", help="a miniModel's nearest miniModels in the similarity graph")
     nb.add_argument("name")
     nb.add_argument("--metric", default="centroid_cosine")
-    nb.add_argument("--top-k", type=int, default=10)
+    nb.add_argument("--top-k", type=positive_int, default=10)
     nb.add_argument("--graph", default="results/graph", help="the graph's directory (default: results/graph)")
     nb.set_defaults(func=_neighbours)
     return parser
@@ -121,9 +216,11 @@ def _quiet() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command != "neighbours":
-        _quiet()
     try:
+        if hasattr(args, "file"):  # validate the query before anything is loaded
+            args.query = read_query(args.query, args.file)
+        if args.command != "neighbours":
+            _quiet()
         return args.func(args)
     except GomError as error:
         print(f"gom: error: {error}", file=sys.stderr)

@@ -1,40 +1,144 @@
-"""Using a miniModel: load its base and adapter once, then generate until EOS."""
+"""Using a miniModel: load its base and adapter once, then generate until EOS.
+
+A miniModel directory may come from someone else, so nothing in it decides how much gom
+trusts it: ``trust_remote_code`` and a base model outside the working directory are the
+caller's choice (``--trust-remote-code``, ``--base-model``), and adapters load only from
+safetensors, never from pickles.
+"""
 
 from __future__ import annotations
 
+import json
+import shlex
 from pathlib import Path
 
 from gom.errors import GomError
-from gom.io import read_json
+from gom.io import reference_from_file
 from gom.templates import fields, render
+
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+# gom.json keys and the types they must have; None marks an optional key.
+INFO_KEYS = {"dataset": (str,), "base_model": (str,), "revision": (str, type(None)), "prompt": (str, type(None))}
+REQUIRED_INFO = ("dataset", "base_model")
+
+
+def read_info(model_dir: str | Path) -> dict:
+    """A miniModel's gom.json, checked; a GomError naming the file when it is unusable."""
+    path = Path(model_dir) / "gom.json"
+    rebuild = f"rebuild it with `snakemake --cores all {model_dir}`"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GomError(f"{path} is missing, so the miniModel's base model is unknown: {rebuild}") from None
+    except OSError as e:
+        raise GomError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise GomError(f"{path} is not UTF-8 text (byte {e.start}): {rebuild}") from None
+    except json.JSONDecodeError as e:
+        raise GomError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}): {rebuild}") from None
+    if not isinstance(info, dict):
+        raise GomError(f"{path} must hold a JSON object, not {type(info).__name__}: {rebuild}")
+    missing = [key for key in REQUIRED_INFO if key not in info]
+    if missing:
+        raise GomError(f"{path} lacks {', '.join(map(repr, missing))}: {rebuild}")
+    for key, kinds in INFO_KEYS.items():
+        if key in info and not isinstance(info[key], kinds):
+            kind = "a string" if len(kinds) == 1 else "a string or null"
+            raise GomError(f"{path}: '{key}' must be {kind}, not {json.dumps(info[key])}: {rebuild}")
+    if not info["base_model"].strip():
+        raise GomError(f"{path}: 'base_model' is empty: {rebuild}")
+    return info
+
+
+def base_of(info: dict, model_dir: str | Path, base_model: str | None = None) -> str:
+    """The base to load: the caller's ``base_model``, else gom.json's if it stays inside the working directory."""
+    if base_model is not None:
+        return base_model
+    value = info["base_model"]
+    return reference_from_file(value, f"{Path(model_dir) / 'gom.json'} (base_model)", f"pass --base-model {shlex.quote(value)} if you really mean it")
+
+
+def require_safetensors(model_dir: str | Path) -> Path:
+    """The adapter's weights file; refuse a miniModel that only has pickled weights."""
+    weights = Path(model_dir) / ADAPTER_WEIGHTS
+    if not weights.is_file():
+        pickled = [p.name for p in Path(model_dir).glob("adapter_model.*") if p.is_file()]
+        found = f" (it has {', '.join(sorted(pickled))}, which gom does not load: unpickling can run code)" if pickled else ""
+        raise GomError(f"no {ADAPTER_WEIGHTS} in {model_dir}/{found}; gom loads adapters only from safetensors: rebuild it with `snakemake --cores all {model_dir}`")
+    return weights
+
+
+def refuse_custom_code(base: str, trust_remote_code: bool) -> None:
+    """Say clearly, before transformers is asked, that a local base wants its own Python code run."""
+    config = Path(base) / "config.json"
+    if trust_remote_code or not config.is_file():
+        return
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # load_base reports a broken config
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    # transformers uses its own class for a known model_type and ignores auto_map then.
+    if isinstance(data, dict) and data.get("auto_map") and data.get("model_type") not in CONFIG_MAPPING:
+        raise GomError(
+            f"base model '{base}' needs its own Python code to load ({config} has an auto_map); "
+            "gom does not run code that comes with a model unless you pass --trust-remote-code"
+        )
+
+
+def _load_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
+    from gom.train import load_base
+
+    refuse_custom_code(base, trust_remote_code)
+    return load_base(base, revision, trust_remote_code, device)
+
+
+def _pick_device(device: str | None) -> str:
+    import torch
+
+    return device or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 class MiniModel:
     """A base model with one dataset's LoRA adapter, ready to answer prompts."""
 
-    def __init__(self, model_dir: str | Path, device: str | None = None):
-        import torch
-        from peft import PeftModel
-
-        from gom.train import load_base
-
+    def __init__(self, model_dir: str | Path, device: str | None = None, trust_remote_code: bool = False, base_model: str | None = None):
         model_dir = Path(model_dir)
         if not (model_dir / "adapter_config.json").exists():
             raise GomError(
                 f"no miniModel in {model_dir}/ (adapter_config.json is missing): build it with "
                 f"`snakemake --cores all {model_dir}`"
             )
-        self.info = read_json(model_dir / "gom.json")
+        require_safetensors(model_dir)
+        self.info = read_info(model_dir)
         self.name = self.info["dataset"]
-        base = self.info["base_model"]
+        base = base_of(self.info, model_dir, base_model)
         if not Path(base).exists() and "/" not in base:
             raise GomError(f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all models/base`)")
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        model, _ = load_base(base, self.info.get("revision"), self.info.get("trust_remote_code", False), self.device)
-        self.model = PeftModel.from_pretrained(model, model_dir).to(self.device).eval()
+        self.device = _pick_device(device)
+        model, _ = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)
+        self.model = self._with_adapter(model, model_dir)
+        self.tokenizer = self._tokenizer(model_dir, trust_remote_code)
+
+    def _with_adapter(self, model, model_dir: Path):
+        from peft import PeftModel
+
+        # PEFT has no switch to refuse pickles, but it loads adapter_model.safetensors whenever
+        # that file exists, which require_safetensors made sure of.
+        try:
+            return PeftModel.from_pretrained(model, model_dir).to(self.device).eval()
+        except Exception as e:
+            raise GomError(f"the adapter in {model_dir}/ could not be loaded ({type(e).__name__}: {_first_line(e)})") from None
+
+    @staticmethod
+    def _tokenizer(model_dir: Path, trust_remote_code: bool):
         from transformers import AutoTokenizer
 
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        try:
+            return AutoTokenizer.from_pretrained(model_dir, trust_remote_code=trust_remote_code)
+        except Exception as e:
+            raise GomError(f"the tokenizer in {model_dir}/ could not be loaded ({type(e).__name__}: {_first_line(e)})") from None
 
     def format_prompt(self, prompt: str, raw: bool = False) -> str:
         """Wrap the user's text in the training prompt template when it only uses {text}."""
@@ -46,6 +150,8 @@ class MiniModel:
     def generate(self, prompt: str, max_new_tokens: int = 128, raw: bool = False, temperature: float = 0.0) -> str:
         import torch
 
+        if not prompt.strip():
+            raise GomError("the prompt is empty: there is nothing to answer")
         text = self.format_prompt(prompt, raw)
         ids = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
         sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
@@ -63,20 +169,22 @@ class MiniModel:
 class BaseModel(MiniModel):
     """The base model a miniModel was trained on, without its adapter (for off-domain questions)."""
 
-    def __init__(self, model_dir: str | Path, device: str | None = None):
-        import torch
-
-        from gom.train import load_base
-
-        self.info = {**read_json(Path(model_dir) / "gom.json"), "prompt": ""}
+    def __init__(self, model_dir: str | Path, device: str | None = None, trust_remote_code: bool = False, base_model: str | None = None):
+        self.info = {**read_info(model_dir), "prompt": ""}
         self.name = "base"
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model, self.tokenizer = load_base(self.info["base_model"], self.info.get("revision"), self.info.get("trust_remote_code", False), self.device)
+        base = base_of(self.info, model_dir, base_model)
+        self.device = _pick_device(device)
+        self.model, self.tokenizer = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)
         self.model.eval()
 
     @classmethod
-    def of(cls, models_dir: str | Path, name: str) -> "BaseModel":
+    def of(cls, models_dir: str | Path, name: str, trust_remote_code: bool = False, base_model: str | None = None) -> "BaseModel":
         model_dir = Path(models_dir) / name
         if not (model_dir / "gom.json").exists():
             raise GomError(f"no miniModel '{name}' in {models_dir}/ to take the base model from: build it with `snakemake --cores all {model_dir}`")
-        return cls(model_dir)
+        return cls(model_dir, trust_remote_code=trust_remote_code, base_model=base_model)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""

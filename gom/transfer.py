@@ -14,7 +14,8 @@ import numpy as np
 import polars as pl
 
 from gom.drawing import heatmap
-from gom.io import atomic_path, read_json, write_json
+from gom.generate import read_info, require_safetensors
+from gom.io import atomic_path, reference_from_file, write_json
 
 log = logging.getLogger("gom.transfer")
 
@@ -28,7 +29,7 @@ def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[
     device = pick_device()
     n = len(names)
     losses, base_rows = np.full((n, n), np.nan), {}
-    base_of = [read_json(Path(d) / "gom.json")["base_model"] for d in model_dirs]
+    base_of = [adapter_base(d, settings[name]["base_model"]) for name, d in zip(names, model_dirs)]
     bases: dict[str, list[int]] = {}
     for i, base in enumerate(base_of):
         bases.setdefault(base, []).append(i)
@@ -38,6 +39,7 @@ def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[
         held_pairs[name] = (render_pairs(name, table, templates[name]), np.flatnonzero(held_out).tolist())
     for base, members in bases.items():
         first = names[members[0]]
+        # trust_remote_code comes from the config only, never from a miniModel's gom.json.
         model, tokenizer = load_base(base, settings[first]["revision"], settings[first]["trust_remote_code"], device)
         held = {name: tokenize(name, pairs, rows, tokenizer, settings[name]["max_length"]) for name, (pairs, rows) in held_pairs.items()}
         model = PeftModel.from_pretrained(model, model_dirs[members[0]], adapter_name=first)
@@ -52,6 +54,19 @@ def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[
                 losses[i, j] = evaluate(model, held[name], tokenizer.pad_token_id, mbs, device)
             log.info("adapter %s: %s", names[i], ", ".join(f"{d} {v:.3f}" for d, v in zip(names, losses[i])))
     return losses, base_rows, base_of
+
+
+def adapter_base(model_dir: str | Path, configured: str) -> str:
+    """The base that ``model_dir``'s adapter was trained on; its safetensors weights must exist.
+
+    gom.json names the base; a path outside the working directory is only followed when it is
+    the one the config names (then the user chose it, not whoever wrote the directory).
+    """
+    require_safetensors(model_dir)
+    value = read_info(model_dir)["base_model"]
+    if value == configured:
+        return value
+    return reference_from_file(value, f"{Path(model_dir) / 'gom.json'} (base_model)", f"rebuild the miniModel from the config with `snakemake --cores all --force {model_dir}`")
 
 
 def edge_validity(names: list[str], losses: np.ndarray, base_losses: np.ndarray, matrices: dict[str, np.ndarray]) -> dict:
