@@ -107,3 +107,27 @@ def test_cli_without_a_router_says_what_builds_it(tmp_path, command):
     proc = subprocess.run([sys.executable, "-m", "gom.cli", *command], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "gom: error: no router index at results/routing/index.npz: build it with `snakemake --cores all results/routing/eval.json`" in proc.stderr
+
+
+def _planted_router(tmp_path, model, eval_report):
+    from gom.io import save_npz
+
+    save_npz(tmp_path / "index.npz", names=np.array(["a", "b"]), model=np.array(model), centroids=np.eye(2, dtype=np.float32),
+             vectors=np.eye(2, dtype=np.float32), labels=np.array([0, 1], dtype=np.int32), k=np.int64(1))
+    (tmp_path / "eval.json").write_text(json.dumps(eval_report))
+
+
+def test_router_follows_no_model_path_from_its_index_outside_the_working_directory(tmp_path, monkeypatch):
+    from gom.route import Router
+
+    monkeypatch.chdir(tmp_path)
+    _planted_router(tmp_path, "/etc", {"method": "centroid", "abstain": {"threshold": 0.1}})
+    with pytest.raises(GomError, match=r"the router index .*index.npz names '/etc', which is outside the working directory.*pass --embedding-model PATH"):
+        Router(tmp_path)
+
+
+@pytest.mark.parametrize("report", [{"method": "exec", "abstain": {"threshold": 0.1}}, {"method": "knn", "abstain": {"threshold": "0.1"}}, {"method": "knn"}])
+def test_router_refuses_an_evaluation_it_cannot_use(tmp_path, report):
+    _planted_router(tmp_path, "default", report)
+    with pytest.raises(GomError, match=r"eval.json does not hold a router method and a numeric abstain threshold"):
+        load_index(tmp_path / "index.npz", tmp_path / "eval.json")
