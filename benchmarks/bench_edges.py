@@ -87,7 +87,7 @@ def bench_all_pairs(n_datasets, n_rows, workdir: Path):
     for name, texts, emb in synthetic_datasets(n_datasets, n_rows):
         start = time.perf_counter()
         profiles[name] = build_profile(texts, emb, texts, jaccard)
-        save_profile(profiles[name], workdir / f"{name}.npz")
+        save_profile(profiles[name], workdir / f"{name}.npz", name)
         t_profile += time.perf_counter() - start
     names = list(profiles)
     pairs = list(combinations(names, 2))

@@ -44,8 +44,8 @@ def main():
 
     import yaml
 
-    from gom.config import load_schema
-    from gom.embedder import DEFAULT_LOSS, evaluate_embedder, finetune_embedder
+    from gom.config import DEFAULT_LOSS, load_schema
+    from gom.embedder import evaluate_embedder, finetune_embedder
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     names = list(config["datasets"])

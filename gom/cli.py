@@ -38,7 +38,7 @@ def non_negative_float(text: str) -> float:
 def decode(data: bytes, source: str) -> str:
     """``data`` as UTF-8 text; a GomError naming the first byte that is not, never a dropped byte."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # editors' UTF-8 mark is not part of the question
     except UnicodeDecodeError as e:
         raise GomError(
             f"{source} is not valid UTF-8 (byte 0x{data[e.start]:02x} at byte offset {e.start}): "
@@ -147,6 +147,15 @@ def _neighbours(args) -> int:
     return 0
 
 
+def _check_config(args) -> int:
+    from gom.config import load
+
+    config, sources = load(args.config)
+    files = sum(len(s) for s in sources.values())
+    print(f"{args.config}: valid; {len(config['datasets'])} dataset(s), {files} source file(s)")
+    return 0
+
+
 def _add_query(parser: argparse.ArgumentParser, name: str, help: str) -> None:
     parser.add_argument("query", metavar=name, nargs="?", help=f"{help}; '-' reads it from standard input")
     parser.add_argument("--file", metavar="PATH", help=f"read the {name} from this UTF-8 file instead (for long texts)")
@@ -191,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_trust(ask)
     ask.set_defaults(func=_ask)
 
+    check = sub.add_parser("check-config", help="check a config file as the workflow would, without running it")
+    check.add_argument("config", nargs="?", default="config.yaml", help="the file (default: config.yaml); Snakemake reports only 'not valid YAML' for a --configfile, this names the line")
+    check.set_defaults(func=_check_config)
+
     nb = sub.add_parser("neighbours", help="a miniModel's nearest miniModels in the similarity graph")
     nb.add_argument("name")
     nb.add_argument("--metric", default="centroid_cosine")
@@ -219,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if hasattr(args, "file"):  # validate the query before anything is loaded
             args.query = read_query(args.query, args.file)
-        if args.command != "neighbours":
+        if args.command not in ("neighbours", "check-config"):
             _quiet()
         return args.func(args)
     except GomError as error:

@@ -28,6 +28,7 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
 # inside names, "a__b" then splits into its two names in exactly one way.
 NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
 PAIR_SEPARATOR = "__"
+MAX_NAME = 100  # two names and the separator stay well inside a file name's 255 bytes
 # Directories under models/ that are not miniModels.
 RESERVED_NAMES = {"base", "embedder"}
 
@@ -160,7 +161,7 @@ def check_names(names: Iterable) -> None:
             kind = "boolean" if isinstance(name, bool) else "number" if isinstance(name, (int, float)) else type(name).__name__
             raise GomError(
                 f"dataset name {name!r} was read as a {kind}, not as text (YAML reads "
-                f"e.g. 007 as 7 and yes as true): quote it in config.yaml, e.g. '{name}':"
+                "e.g. 007 as 7 and yes as true): put the name in quotes in the config file"
             )
         if not NAME_RE.fullmatch(name) or PAIR_SEPARATOR in name:
             raise GomError(
@@ -168,6 +169,8 @@ def check_names(names: Iterable) -> None:
                 f"and ending with a letter or digit, without '{PAIR_SEPARATOR}' (it separates the two "
                 "names in edge files)"
             )
+        if len(name) > MAX_NAME:
+            raise GomError(f"dataset name '{name[:20]}...' is {len(name)} characters long; use at most {MAX_NAME} (two names make an edge file's name)")
         if name.lower() in RESERVED_NAMES:
             raise GomError(f"dataset name '{name}' is reserved (models/{name.lower()} holds another model): rename the dataset")
         other = lowered.setdefault(name.lower(), name)
@@ -234,8 +237,6 @@ def prepare(config: dict, configfiles: Iterable[str | Path] = (), base_dir: str 
     for name in config["datasets"]:
         lora_settings(config, name)
         train_templates(config, name)
-    from gom.embedder import check_settings
-
     check_settings(config["embedding"]["finetune"], list(config["datasets"]))
     sources = {name: resolve_sources(name, ds, base_dir) for name, ds in config["datasets"].items()}
     warn_shared_files(sources, base_dir)
@@ -297,3 +298,38 @@ def train_templates(config: Mapping, name: str) -> dict:
     if not fields(response, f"dataset '{name}', train.response") and not response.strip():
         raise GomError(f"dataset '{name}': train.response is empty; it must produce the text the model learns")
     return {"prompt": prompt, "response": response, "columns": list(dict.fromkeys(columns))}
+
+
+# --------------------------------------------------------------------------- embedder fine-tuning
+
+LOSSES = {
+    "groups": ("mnrl", "batch_all_triplet", "batch_hard_triplet", "batch_semi_hard_triplet", "batch_hard_soft_margin_triplet", "contrastive"),
+    "pairs": ("mnrl", "mnrl_symmetric"),
+    "scored_pairs": ("cosent", "cosine"),
+}
+DEFAULT_LOSS = {"groups": "mnrl", "pairs": "mnrl", "scored_pairs": "cosent"}
+FINETUNED = "finetuned"  # embedding.model value meaning the model this stage writes
+
+
+def check_settings(settings: dict, names: list[str]) -> dict:
+    """``embedding.finetune`` with the loss filled in; GomError naming the key on a bad combination."""
+    shape = settings["data"]
+    loss = settings.get("loss") or DEFAULT_LOSS[shape]
+    if loss not in LOSSES[shape]:
+        raise GomError(f"embedding.finetune.loss '{loss}' does not fit data '{shape}'; use one of: {', '.join(LOSSES[shape])}")
+    pairs = settings.get("pairs")
+    if settings.get("label_column") and shape != "groups":
+        raise GomError(f"embedding.finetune.label_column is set but data is '{shape}'; label_column groups rows only with data: groups")
+    if shape == "groups":
+        if pairs:
+            raise GomError("embedding.finetune.pairs is set but embedding.finetune.data is 'groups'; set data: pairs (or scored_pairs), or remove pairs")
+    else:
+        if not pairs:
+            raise GomError(f"embedding.finetune.data is '{shape}' but embedding.finetune.pairs is missing; name a dataset or path and its anchor/positive columns")
+        if ("dataset" in pairs) == ("path" in pairs):
+            raise GomError("embedding.finetune.pairs: give exactly one of 'dataset' (a configured dataset) or 'path' (a pair file)")
+        if "dataset" in pairs and pairs["dataset"] not in names:
+            raise GomError(f"embedding.finetune.pairs.dataset '{pairs['dataset']}' is not a configured dataset (datasets: {', '.join(names)})")
+        if shape == "scored_pairs" and not pairs.get("score"):
+            raise GomError("embedding.finetune.data is 'scored_pairs' but embedding.finetune.pairs.score (the score column) is not set")
+    return {**settings, "loss": loss}

@@ -11,17 +11,20 @@ import codecs
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import polars as pl
 
-from gom.errors import GomError
+from gom.errors import GomError, first_line
 from gom.io import atomic_path, sha256_file, write_json
+from gom.split import refuse_unsplittable
 
 TEXT = "text"
 SOURCE = "source_file"
 # UTF-32 first: its little-endian mark starts with UTF-16's.
 BOMS = [
+    (codecs.BOM_UTF8, "UTF-8", "utf-8"),
     (codecs.BOM_UTF32_LE, "UTF-32 LE", "utf-32"),
     (codecs.BOM_UTF32_BE, "UTF-32 BE", "utf-32"),
     (codecs.BOM_UTF16_LE, "UTF-16 LE", "utf-16"),
@@ -38,8 +41,14 @@ def _decode(path: Path, encoding: str, where: str) -> str:
     except LookupError:
         raise GomError(f"{where}: unknown encoding '{encoding}'; set 'encoding:' on this source to one Python knows (e.g. utf-8, latin1, cp1252, utf-16)") from None
     label, family = next(((label, family) for bom, label, family in BOMS if raw.startswith(bom)), (None, ""))
-    if label and not codec.startswith(family):
+    if label and (not codec.startswith(family) or codec.endswith(("-le", "-be")) and not label.lower().endswith(codec[-2:])):
         raise GomError(f"{where}: the file starts with a {label} byte-order mark but is read as {encoding}; set 'encoding: {family}' on this source")
+    nul = raw.find(b"\0", 0, 4096)
+    if nul >= 0 and not codec.startswith(("utf-16", "utf-32")):
+        raise GomError(
+            f"{where}: byte {nul} is a NUL byte, which text in {encoding} does not hold: the file is UTF-16 or UTF-32 "
+            "without a byte-order mark (set e.g. 'encoding: utf-16-le' on this source), or not a text file at all"
+        )
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as e:
@@ -113,16 +122,21 @@ def _polars(read, fmt: str, where: str) -> pl.DataFrame:
     try:
         return read()
     except Exception as e:  # polars/pyarrow parse errors: say which file, keep their detail
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        first = first_line(e) or type(e).__name__
         raise GomError(f"{where}: cannot be read as {fmt}: {first}") from None
 
 
 def _check_fields(text: str, sep: str, where: str) -> None:
-    """Refuse a row whose field count differs from the header's (polars pads short rows with nulls)."""
+    """Refuse a repeated column name, or a row whose field count differs from the header's
+    (polars renames the one and pads the other with nulls, silently)."""
+    csv.field_size_limit(sys.maxsize)  # a long text field must not turn the check off
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         header = next((row for row in reader if row), [])  # polars skips blank lines before the header too
         header_line, start = reader.line_num, reader.line_num + 1
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if repeated:
+            raise GomError(f"{where}: the header (line {header_line}) names column(s) {', '.join(map(repr, repeated))} more than once; give every column its own name")
         for row in reader:
             if row and len(row) != len(header):
                 raise GomError(
@@ -138,7 +152,30 @@ class _Number(str):
     """A JSON number, kept as its literal text."""
 
 
-_loads = json.JSONDecoder(parse_int=_Number, parse_float=_Number, parse_constant=_Number).decode
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list) -> dict:
+    """A JSON object; a key given twice is refused (json would silently keep the last value)."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        keys = [k for k, _ in pairs]
+        raise _DuplicateKey(next(k for k in keys if keys.count(k) > 1))
+    return record
+
+
+_decoder = json.JSONDecoder(parse_int=_Number, parse_float=_Number, parse_constant=_Number, object_pairs_hook=_object)
+
+
+def _loads(text: str, where: str, at: str = ""):
+    """Parse JSON text keeping numbers' characters; one GomError for a repeated key or runaway nesting."""
+    try:
+        return _decoder.decode(text)
+    except _DuplicateKey as e:
+        raise GomError(f"{where}: {at}an object gives the key {e.args[0]!r} twice; give every key once") from None
+    except RecursionError:
+        raise GomError(f"{where}: {at}the JSON is nested too deeply to read") from None
 
 
 def _what(value) -> str:
@@ -155,9 +192,10 @@ def _what(value) -> str:
 def _json_records(text: str, where: str) -> list[dict]:
     """The records of a .json file, which must be an array of objects."""
     try:
-        data = _loads(text)
+        data = _loads(text, where)
     except json.JSONDecodeError as e:
-        raise GomError(f"{where}: is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+        hint = "; if it holds one JSON object per line, set 'format: jsonl' on this source" if e.msg == "Extra data" else ""
+        raise GomError(f"{where}: is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno}){hint}") from None
     if isinstance(data, list):
         if not data:
             raise GomError(f"{where}: holds no records (an empty JSON array)")
@@ -191,7 +229,7 @@ def _jsonl_records(text: str, where: str):
         if not line.strip():
             continue
         try:
-            record = _loads(line)
+            record = _loads(line, where, f"line {n}: ")
         except json.JSONDecodeError as e:
             raise GomError(f"{where}: line {n} is not valid JSON: {e.msg} (column {e.colno}); each line must be one JSON object") from None
         if not isinstance(record, dict):
@@ -232,7 +270,7 @@ def _records_frame(records: list[dict], at, where: str) -> pl.DataFrame:
         except Exception as e:  # e.g. an array of arrays in one record and of strings in another
             raise GomError(
                 f"{where}: column '{name}' mixes kinds of values inside its arrays or objects "
-                f"({str(e).strip().splitlines()[0]}); give it the same kind of value in every record"
+                f"({first_line(e)}); give it the same kind of value in every record"
             ) from None
         columns[name] = column.cast(pl.List(pl.String)) if column.dtype == pl.List(pl.Null) else column
     return pl.DataFrame(columns)
@@ -242,6 +280,8 @@ def _as_text(col: pl.Series, where: str) -> pl.Series:
     """The text column as strings; list columns (e.g. JSON ingredient lists) become 'a, b, c'."""
     if col.dtype == pl.String:
         return col
+    if col.dtype in (pl.Categorical,) or isinstance(col.dtype, pl.Enum):
+        return col.cast(pl.String)
     if isinstance(col.dtype, pl.List) and col.dtype.inner == pl.String:
         return col.list.join(", ")
     if col.dtype.is_numeric() or col.dtype == pl.Boolean or col.dtype == pl.Null:
@@ -268,6 +308,8 @@ def convert_dataset(name: str, sources: list[dict], parquet: str | Path, stats: 
     merged = merged.with_columns(pl.col(strings).str.strip_chars())
     cleaned = merged.filter(pl.col(TEXT).is_not_null() & (pl.col(TEXT) != ""))
     dropped_empty = rows_read - cleaned.height
+    if rows_read == 0:
+        raise GomError(f"{where}: has no rows (files: {', '.join(s['path'] for s in sources)})")
     if cleaned.height == 0:
         raise GomError(
             f"{where}: column '{TEXT}' is empty or null in all {rows_read} rows "
@@ -277,10 +319,7 @@ def convert_dataset(name: str, sources: list[dict], parquet: str | Path, stats: 
     deduped = cleaned.unique(subset=content, keep="first", maintain_order=True)
     distinct = deduped[TEXT].n_unique()
     if distinct < 2:  # every later stage needs a training part and a held-out part
-        raise GomError(
-            f"{where}: {deduped.height} row(s) but only {distinct} distinct '{TEXT}' value after dropping empty and "
-            f"duplicate rows; it cannot be split into a training and a held-out part: add rows with different text"
-        )
+        refuse_unsplittable(name, deduped.height, distinct, " after dropping empty and duplicate rows")
 
     counts = {
         "dataset": name,
@@ -314,4 +353,4 @@ def _type_clash(frames: list[pl.DataFrame], sources: list[dict], where: str, err
                 f"{where}: column '{col}' has types that cannot be merged: {found}; give it one type in every file, "
                 f"or rename it on one source so that they stay separate columns"
             )
-    return GomError(f"{where}: the files cannot be merged: {str(error).strip().splitlines()[0]}")
+    return GomError(f"{where}: the files cannot be merged: {first_line(error)}")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from gom.errors import GomError
+from gom.errors import GomError, first_line
 from gom.io import atomic_path, sha256_file, verified, write_json
 
 DEFAULT_MODEL = "default"
@@ -56,7 +56,7 @@ def load_model(model: str, device: str = "auto", max_seq_length: int | None = No
     except Exception as e:  # OSError/ValueError/HTTP errors, depending on what is missing
         raise GomError(
             f"embedding.model '{model}' could not be loaded ({type(e).__name__}: "
-            f"{str(e).splitlines()[0] if str(e) else ''}). Without network only local models "
+            f"{first_line(e)}). Without network only local models "
             "load: set embedding.model to a local sentence-transformers directory (e.g. one "
             "saved with model.save(path)), or to 'default' for the bundled all-MiniLM-L6-v2"
         ) from None

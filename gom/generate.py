@@ -12,8 +12,8 @@ import json
 import shlex
 from pathlib import Path
 
-from gom.errors import GomError
-from gom.io import reference_from_file
+from gom.errors import GomError, first_line
+from gom.io import read_json, reference_from_file
 from gom.templates import fields, render
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -27,15 +27,11 @@ def read_info(model_dir: str | Path) -> dict:
     path = Path(model_dir) / "gom.json"
     rebuild = f"rebuild it with `snakemake --cores all {model_dir}`"
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GomError(f"{path} is missing, so the miniModel's base model is unknown: {rebuild}") from None
+        info = read_json(path)
+    except GomError as e:
+        raise GomError(f"{e}: {rebuild}") from None
     except OSError as e:
         raise GomError(f"cannot read {path}: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise GomError(f"{path} is not UTF-8 text (byte {e.start}): {rebuild}") from None
-    except json.JSONDecodeError as e:
-        raise GomError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}): {rebuild}") from None
     if not isinstance(info, dict):
         raise GomError(f"{path} must hold a JSON object, not {type(info).__name__}: {rebuild}")
     missing = [key for key in REQUIRED_INFO if key not in info]
@@ -129,7 +125,7 @@ class MiniModel:
         try:
             return PeftModel.from_pretrained(model, model_dir).to(self.device).eval()
         except Exception as e:
-            raise GomError(f"the adapter in {model_dir}/ could not be loaded ({type(e).__name__}: {_first_line(e)})") from None
+            raise GomError(f"the adapter in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})") from None
 
     @staticmethod
     def _tokenizer(model_dir: Path, trust_remote_code: bool):
@@ -138,7 +134,7 @@ class MiniModel:
         try:
             return AutoTokenizer.from_pretrained(model_dir, trust_remote_code=trust_remote_code)
         except Exception as e:
-            raise GomError(f"the tokenizer in {model_dir}/ could not be loaded ({type(e).__name__}: {_first_line(e)})") from None
+            raise GomError(f"the tokenizer in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})") from None
 
     def format_prompt(self, prompt: str, raw: bool = False) -> str:
         """Wrap the user's text in the training prompt template when it only uses {text}."""
@@ -183,8 +179,3 @@ class BaseModel(MiniModel):
         if not (model_dir / "gom.json").exists():
             raise GomError(f"no miniModel '{name}' in {models_dir}/ to take the base model from: build it with `snakemake --cores all {model_dir}`")
         return cls(model_dir, trust_remote_code=trust_remote_code, base_model=base_model)
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else ""

@@ -169,6 +169,20 @@ def _annotate(ctx, size: int, title: str, lo: float, hi: float) -> None:
     ctx.show_text("edge weight (colour and width); node size: rows")
 
 
+def read_edge(path: str | Path) -> dict:
+    """An edge file, which must hold the pair its name says (``a__b.json`` holds a and b) and finite metrics."""
+    from gom.config import PAIR_SEPARATOR
+
+    edge = read_json(path)
+    expected = Path(path).stem.split(PAIR_SEPARATOR)
+    metrics = edge.get("metrics") if isinstance(edge, dict) else None
+    if [edge.get("a"), edge.get("b")] != expected or not isinstance(metrics, dict) or not all(
+        isinstance(v, (int, float)) and math.isfinite(v) for v in metrics.values()
+    ):
+        raise GomError(f"{path} does not hold the metrics of the pair {' and '.join(expected)}: rebuild it with `snakemake --cores all --forcerun {path}`")
+    return edge
+
+
 def build_similarity_graph(
     names: list[str],
     edge_files: list[str | Path],
@@ -184,10 +198,10 @@ def build_similarity_graph(
     ``matrices`` maps metric -> CSV path, ``pictures`` metric -> (PNG path, SVG path);
     ``drawing`` is the config's ``graph`` section.
     """
-    edges = [read_json(p) for p in edge_files]
+    edges = [read_edge(p) for p in edge_files]
     rows, self_metrics = {}, {}
     for name, path in zip(names, profile_files):
-        profile = load_profile(path)
+        profile = load_profile(path, name)
         rows[name] = profile.n_rows
         self_metrics[name] = pair_metrics(profile, profile, metrics)
     for metric, mat in similarity_matrices(names, edges, self_metrics, metrics).items():

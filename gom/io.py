@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from gom.errors import GomError
+from gom.errors import GomError, first_line
 
 
 @contextmanager
@@ -147,7 +147,10 @@ def verified(path: str | os.PathLike) -> Path:
     except GomError:
         expected = None
     if expected is None:
-        raise GomError(f"{path} has no checksum recorded in {record}, so it cannot be trusted: {_rebuild(path)}")
+        raise GomError(
+            f"{path} has no checksum recorded in {record} (it was written by a gom older than checksums, "
+            f"or the record was changed), so it cannot be trusted: {_rebuild(path)}"
+        )
     if sha256_file(path) != expected:
         raise GomError(
             f"{path} does not match the checksum recorded in {record} when it was written (it was "
@@ -176,9 +179,11 @@ def load_npz(path: str | os.PathLike) -> dict:
     except FileNotFoundError:
         raise
     except Exception as e:  # truncated zip, bad header, pickled object arrays
-        raise GomError(f"{path} cannot be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}): {_rebuild(path)}") from None
+        raise GomError(f"{path} cannot be read ({type(e).__name__}: {first_line(e)}): {_rebuild(path)}") from None
     recorded = arrays.pop("sha256", None)
-    if recorded is None or str(recorded) != _digest(arrays):
+    if recorded is None:
+        raise GomError(f"{path} holds no checksum (it was written by a gom older than checksums): {_rebuild(path)}")
+    if str(recorded) != _digest(arrays):
         raise GomError(f"{path} does not match the checksum stored in it (it was changed or replaced): {_rebuild(path)}")
     return arrays
 

@@ -103,13 +103,14 @@ def profile_dataset(name: str, parquet: str | Path, embeddings: str | Path, out:
     if vectors.shape[0] != table.height:
         raise GomError(f"dataset '{name}': {embeddings} has {vectors.shape[0]} rows, {parquet} has {table.height}; re-run embed")
     profile = build_profile(table["text"].to_list(), vectors, table[items_column].to_list(), jaccard)
-    save_profile(profile, out)
+    save_profile(profile, out, name)
     return profile
 
 
-def save_profile(profile: Profile, path: str | Path) -> None:
+def save_profile(profile: Profile, path: str | Path, name: str = "") -> None:
     save_npz(
         path,
+        dataset=np.array(name),
         n_rows=np.int64(profile.n_rows),
         mean=profile.mean,
         vocab=profile.vocab,
@@ -120,8 +121,14 @@ def save_profile(profile: Profile, path: str | Path) -> None:
     )
 
 
-def load_profile(path: str | Path) -> Profile:
+def load_profile(path: str | Path, name: str | None = None) -> Profile:
+    """A profile written by ``save_profile``; with ``name``, it must be that dataset's (not a copy of another's)."""
     z = load_npz(path)
+    if name is not None and str(z.get("dataset", "")) != name:
+        raise GomError(
+            f"{path} holds the profile of dataset '{z.get('dataset', '')}', not of '{name}': rebuild it "
+            f"with `snakemake --cores all --forcerun {path}`"
+        )
     n, vocab = int(z["n_rows"]), z["vocab"]
     counts = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, len(vocab)))
     return Profile(n, z["mean"], vocab, counts, z["items"])

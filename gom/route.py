@@ -118,15 +118,35 @@ def load_index(path: str | Path, choice: str | Path | None = None) -> Index:
         raise GomError(f"no router index at {path}: build it with `snakemake --cores all results/routing/eval.json`")
     z = load_npz(path)
     index = Index(list(map(str, z["names"])), str(z["model"]), z["centroids"], z["vectors"], z["labels"], k=int(z["k"]))
+    check_index(index, path)
     if choice is not None:
         if not Path(choice).exists():
             raise GomError(f"the router is not evaluated yet ({choice} is missing): build it with `snakemake --cores all {choice}`")
         chosen = read_json(choice)
         method, threshold = chosen.get("method"), (chosen.get("abstain") or {}).get("threshold")
-        if method not in METHODS or not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+        if method not in METHODS or not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not np.isfinite(threshold):
             raise GomError(f"{choice} does not hold a router method and a numeric abstain threshold: rebuild it with `snakemake --cores all --forcerun {choice}`")
         index.method, index.threshold = method, float(threshold)
     return index
+
+
+def check_index(index: Index, path: str | Path) -> None:
+    """Refuse an index whose names could lead outside models/ or whose arrays do not fit together."""
+    from gom.config import check_names
+
+    rebuild = f"rebuild it with `snakemake --cores all --forcerun {path}`"
+    try:
+        check_names(index.names)
+    except GomError as e:
+        raise GomError(f"{path} holds a dataset name that gom never writes ({e}): {rebuild}") from None
+    n, dim = index.centroids.shape if index.centroids.ndim == 2 else (-1, -1)
+    fits = (n == len(index.names) and index.vectors.ndim == 2 and index.vectors.shape[1] == dim
+            and index.labels.shape == (len(index.vectors),) and index.k >= 1
+            and (len(index.labels) == 0 or 0 <= index.labels.min() and index.labels.max() < n))
+    if not fits:
+        raise GomError(f"{path}: its names, centroids, vectors and labels do not fit together: {rebuild}")
+    if not (np.isfinite(index.centroids).all() and np.isfinite(index.vectors).all()):
+        raise GomError(f"{path} holds NaN or infinite embeddings: {rebuild}")
 
 
 def held_out_queries(names, parquets, embeddings, eval_fractions):
@@ -216,9 +236,15 @@ class Router:
         results_dir = Path(results_dir)
         self.index = load_index(results_dir / "index.npz", results_dir / "eval.json")
         model = embedding_model or reference_from_file(
-            self.index.model, f"the router index {results_dir / 'index.npz'}", "pass --embedding-model PATH to use it"
+            self.index.model, f"the router index {results_dir / 'index.npz'}", f"pass --embedding-model {self.index.model} to use it"
         )
         self.model = load_model(model, device)
+        dim = self.model.get_sentence_embedding_dimension()
+        if dim is not None and dim != self.index.centroids.shape[1]:
+            raise GomError(
+                f"embedding model '{model}' gives {dim}-dimensional vectors but the router index "
+                f"{results_dir / 'index.npz'} holds {self.index.centroids.shape[1]}-dimensional ones: use the model it was built with ('{self.index.model}')"
+            )
 
     def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
         vectors = self.model.encode(queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=64)

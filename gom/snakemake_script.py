@@ -12,7 +12,7 @@ import logging
 import sys
 import traceback
 
-from gom.errors import GomError
+from gom.errors import GomError, first_line
 
 
 def run(snakemake, function, **kwargs):
@@ -26,10 +26,9 @@ def run(snakemake, function, **kwargs):
         _fail(str(error), log, terminal)
     except Exception as error:  # not SystemExit: a preempted training job exits with its own code
         traceback.print_exc(file=log)
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         _fail(
             f"rule '{snakemake.rule}'{_subject(snakemake.wildcards)} failed unexpectedly "
-            f"({type(error).__name__}: {first}); the traceback is in {snakemake.log[0]}",
+            f"({type(error).__name__}: {first_line(error)}); the traceback is in {snakemake.log[0]}",
             log,
             terminal,
         )

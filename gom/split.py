@@ -40,9 +40,13 @@ def split_mask(name: str, texts: list[str], eval_fraction: float) -> np.ndarray:
     """
     mask = eval_mask(texts, eval_fraction)
     if mask.all() or not mask.any():
-        raise GomError(
-            f"dataset '{name}' has {len(texts)} row(s) with {len(set(texts))} distinct text(s): it cannot "
-            "be split into training and held-out rows, and every dataset needs at least one of each; "
-            "add rows with other texts (at least 2 distinct, 10 or more for a useful evaluation)"
-        )
+        refuse_unsplittable(name, len(texts), len(set(texts)))
     return mask
+
+
+def refuse_unsplittable(name: str, rows: int, distinct: int, when: str = "") -> None:
+    raise GomError(
+        f"dataset '{name}' has {rows} row(s) with {distinct} distinct text(s){when}: it cannot be split into "
+        "training and held-out rows, and every dataset needs at least one of each; add rows with other "
+        "texts (at least 2 distinct, 10 or more for a useful evaluation)"
+    )

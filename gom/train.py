@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from gom.errors import GomError
+from gom.errors import GomError, first_line
 from gom.io import atomic_dir, atomic_path, verified, write_json
 from gom.split import split_mask
 from gom.templates import render
@@ -160,7 +160,7 @@ def load_base(base_model: str, revision: str | None = None, trust_remote_code: b
         model = AutoModelForCausalLM.from_pretrained(base_model, revision=revision, trust_remote_code=trust_remote_code, dtype=dtype)
     except Exception as e:
         raise GomError(
-            f"base model '{base_model}' could not be loaded ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). "
+            f"base model '{base_model}' could not be loaded ({type(e).__name__}: {first_line(e)}). "
             "Without network only local models load: set lora.base_model to a local directory "
             "holding the model and tokenizer, or to 'tiny' for the workflow-built test base"
         ) from None
@@ -478,6 +478,11 @@ def train_lora(
                 step_loss += out.loss.detach().item()
                 counters["tokens"] += ids.numel()
                 counters["padded"] += int((mask == 0).sum())
+            if not math.isfinite(step_loss):
+                raise GomError(
+                    f"dataset '{name}': the training loss is {step_loss} at step {step + 1} of {total_steps}; "
+                    f"lower lora.lr (now {settings['lr']}) or check the data"
+                )
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
             scheduler.step()
@@ -497,6 +502,8 @@ def train_lora(
                 raise Preempted(3)
 
     eval_loss = evaluate(model, held, pad_id, mbs, device)
+    if not (math.isfinite(eval_loss) and math.isfinite(base_eval_loss)):
+        raise GomError(f"dataset '{name}': the held-out loss is {eval_loss} (base {base_eval_loss}); lower lora.lr (now {settings['lr']}) or check the data")
     metrics = {
         "dataset": name,
         "base_model": base_model,

@@ -5,13 +5,13 @@ from itertools import combinations
 from pathlib import Path
 
 from gom.config import (
+    FINETUNED,
     PAIR_SEPARATOR,
     items_column,
     lora_settings,
     prepare,
     train_templates,
 )
-from gom.embedder import FINETUNED
 from gom.errors import GomError
 
 try:

@@ -88,7 +88,7 @@ DATA_CASES = {
     ),
     "one distinct text": (
         {"datasets": {"one": {"sources": [{"path": "datasets/raw/one.csv"}]}}},
-        "gom: error: dataset 'one': 3 row(s) but only 1 distinct 'text' value after dropping empty and duplicate rows",
+        "gom: error: dataset 'one' has 3 row(s) with 1 distinct text(s) after dropping empty and duplicate rows: it cannot be split",
     ),
     "JSON object of columns": (
         {"datasets": {"cols": {"sources": [{"path": "datasets/raw/columns.json"}]}}},

@@ -168,7 +168,7 @@ def test_long_query_reaches_the_router_whole(tmp_path, monkeypatch, capsys, sour
     seen = []
 
     class Router:
-        def __init__(self, results):
+        def __init__(self, results, embedding_model=None):
             pass
 
         def route(self, queries, top_k):
@@ -234,7 +234,7 @@ def test_gom_json_cannot_turn_on_remote_code(inside, capsys, model_type):
 @pytest.mark.parametrize("command", [["generate", "--model", "trusting"], ["ask"]])
 def test_trust_remote_code_comes_only_from_the_flag(inside, capsys, record_load, monkeypatch, flag, command):
     class Router:  # sends every query to the trusting miniModel
-        def __init__(self, results):
+        def __init__(self, results, embedding_model=None):
             pass
 
         def route(self, queries, top_k):
@@ -283,7 +283,7 @@ def test_pickled_adapter_is_refused(inside, capsys, record_load):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("{not json", "models/broken/gom.json is not valid JSON (Expecting property name enclosed in double quotes at line 1, column 2)"),
+    ("{not json", "models/broken/gom.json, line 1, column 2: not valid JSON (Expecting property name enclosed in double quotes)"),
     ("[1, 2]", "models/broken/gom.json must hold a JSON object, not list"),
     ('{"dataset": "broken"}', "models/broken/gom.json lacks 'base_model'"),
     ('{}', "models/broken/gom.json lacks 'dataset', 'base_model'"),
@@ -309,3 +309,14 @@ def test_transfer_takes_trust_from_the_config_and_checks_the_base(inside):
     (target / "adapter_model.safetensors").unlink()
     with pytest.raises(GomError, match="gom loads adapters only from safetensors"):
         adapter_base(target, "/opt/base")
+
+
+def test_check_config_names_the_line_of_a_yaml_mistake(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.csv").write_text("text\nmint\nlime\n")
+    (tmp_path / "extra.yaml").write_text("datasets:\n  a:\n    sources: [{path: a.csv}\n  b: x\n")
+    assert main(["check-config", "extra.yaml"]) == 2
+    assert capsys.readouterr().err.strip().startswith("gom: error: extra.yaml, line 4, column 3: not valid YAML")
+    (tmp_path / "extra.yaml").write_text("datasets:\n  a:\n    sources: [{path: a.csv}]\n")
+    assert main(["check-config", "extra.yaml"]) == 0
+    assert capsys.readouterr().out.strip() == "extra.yaml: valid; 1 dataset(s), 1 source file(s)"

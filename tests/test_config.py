@@ -46,6 +46,13 @@ def test_invalid_dataset_name(tmp_path, name):
         prepare(config)
 
 
+def test_overlong_name(tmp_path):
+    config = _config(tmp_path)
+    config["datasets"]["x" * 101] = config["datasets"].pop("a")
+    with pytest.raises(GomError, match="is 101 characters long; use at most 100"):
+        prepare(config)
+
+
 def test_names_whose_edge_files_would_collide_are_refused(tmp_path):
     # 'A' + '_B' and 'A_' + 'B' would both give A___B.json.
     for names in (["A", "_B"], ["A_", "B"]):
@@ -59,7 +66,7 @@ def test_name_that_yaml_reads_as_a_number(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(f"datasets:\n  007:\n    sources: [{{path: {tmp_path / 'a.csv'}}}]\n")
     (tmp_path / "a.csv").write_text("text\nx\ny\n")
-    with pytest.raises(GomError, match="dataset name 7 was read as a number, not as text.*quote it"):
+    with pytest.raises(GomError, match="dataset name 7 was read as a number, not as text.*put the name in quotes"):
         load(path)
 
 

@@ -213,9 +213,35 @@ def test_ragged_rows(tmp_path, fmt, body, match):
 def test_needs_two_distinct_texts(tmp_path):
     (tmp_path / "c.csv").write_text("text,n\nmint,1\n mint ,1\nmint,2\n,3\n")
     _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")],
-           r"dataset 'cocktails': 2 row\(s\) but only 1 distinct 'text' value after dropping empty and duplicate rows; .*add rows with different text")
+           r"dataset 'cocktails' has 2 row\(s\) with 1 distinct text\(s\) after dropping empty and duplicate rows: it cannot be split.*add rows with other texts")
 
 
 def test_unknown_encoding(tmp_path):
     (tmp_path / "c.csv").write_text("text\na\nb\n")
     _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", encoding="utf-99")], r"file '.*c.csv': unknown encoding 'utf-99'; set 'encoding:'")
+
+
+@pytest.mark.parametrize("name, raw, encoding, match", [
+    ("bom.csv", b"\xef\xbb\xbftext\nJalape\xc3\xb1o\nlime\n", "latin1", r"starts with a UTF-8 byte-order mark but is read as latin1; set 'encoding: utf-8'"),
+    ("le.csv", "text\nmint\nlime\n".encode("utf-16-le"), "utf-8", r"byte 1 is a NUL byte.*set e.g. 'encoding: utf-16-le'"),
+    ("be.csv", "\ufefftext\nmint\nlime\n".encode("utf-16-be"), "utf-16-le", r"starts with a UTF-16 BE byte-order mark but is read as utf-16-le"),
+    ("dup.csv", b"text,text\nx,1\ny,2\n", "utf-8", r"the header \(line 1\) names column\(s\) 'text' more than once"),
+    ("dup.jsonl", b'{"text": "a", "text": "b"}\n', "utf-8", r"line 1: an object gives the key 'text' twice"),
+    ("lines.json", b'{"text": "a"}\n{"text": "b"}\n', "utf-8", r"Extra data .*set 'format: jsonl'"),
+    ("deep.json", b"[" * 100000 + b"]" * 100000, "utf-8", r"nested too deeply"),
+    ("header.csv", b"text,n\n", "utf-8", r"dataset 'cocktails': has no rows"),
+])
+def test_more_files_that_are_not_what_they_seem(tmp_path, name, raw, encoding, match):
+    (tmp_path / name).write_bytes(raw)
+    fmt = name.rsplit(".", 1)[1]
+    _fails(tmp_path, [_src(tmp_path / name, fmt, encoding=encoding)], match)
+
+
+def test_long_fields_keep_the_ragged_row_check(tmp_path):
+    (tmp_path / "c.csv").write_text("text,id\n" + "x" * 200_000 + ",1\ndef\nghi,3\n")
+    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")], r"line 3 has 1 fields but the header \(line 1\) has 2")
+
+
+def test_categorical_parquet_text(tmp_path):
+    pl.DataFrame({"text": ["mint", "lime"]}, schema={"text": pl.Categorical}).write_parquet(tmp_path / "c.parquet")
+    assert _table(tmp_path, [_src(tmp_path / "c.parquet", "parquet")])["text"].to_list() == ["mint", "lime"]

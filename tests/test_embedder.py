@@ -8,12 +8,11 @@ import polars as pl
 import pytest
 
 from conftest import write_processed
-from gom.config import load_schema
+from gom.config import check_settings, load_schema
 from gom.embedder import (
     MANIFEST,
     batch_probe,
     build_split,
-    check_settings,
     evaluate_embedder,
     finetune_embedder,
     largest_batch,

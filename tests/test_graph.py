@@ -25,7 +25,7 @@ def _setup(tmp_path, n=4):
     names = [f"d{i}" for i in range(n)]
     for i, name in enumerate(names):
         texts = [f"lime, mint, item{i}{j}" for j in range(5 + i)]
-        save_profile(build_profile(texts, rng.normal(size=(len(texts), 8)) + i, texts, JACCARD), tmp_path / f"{name}.npz")
+        save_profile(build_profile(texts, rng.normal(size=(len(texts), 8)) + i, texts, JACCARD), tmp_path / f"{name}.npz", name)
     edges = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
@@ -89,3 +89,18 @@ def test_single_dataset_graph(tmp_path):
     g, out = _build(tmp_path, names, edges)
     assert g.vcount() == 1 and g.ecount() == 0
     assert pl.read_csv(out / "matrix_jaccard.csv").shape == (1, 2)
+
+
+def test_a_copied_edge_or_profile_is_named_not_used(tmp_path):
+    import shutil
+
+    from gom.errors import GomError
+
+    names, edges = _setup(tmp_path)
+    shutil.copy(tmp_path / "d0__d2.json", tmp_path / "d0__d1.json")  # another pair's metrics under this pair's name
+    with pytest.raises(GomError, match=r"d0__d1.json does not hold the metrics of the pair d0 and d1"):
+        _build(tmp_path, names, edges)
+    names, edges = _setup(tmp_path)
+    shutil.copy(tmp_path / "d2.npz", tmp_path / "d1.npz")
+    with pytest.raises(GomError, match=r"d1.npz holds the profile of dataset 'd2', not of 'd1'"):
+        _build(tmp_path, names, edges)

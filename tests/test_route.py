@@ -122,11 +122,26 @@ def test_router_follows_no_model_path_from_its_index_outside_the_working_directo
 
     monkeypatch.chdir(tmp_path)
     _planted_router(tmp_path, "/etc", {"method": "centroid", "abstain": {"threshold": 0.1}})
-    with pytest.raises(GomError, match=r"the router index .*index.npz names '/etc', which is outside the working directory.*pass --embedding-model PATH"):
+    with pytest.raises(GomError, match=r"the router index .*index.npz names '/etc', which is outside the working directory.*pass --embedding-model /etc"):
         Router(tmp_path)
 
 
-@pytest.mark.parametrize("report", [{"method": "exec", "abstain": {"threshold": 0.1}}, {"method": "knn", "abstain": {"threshold": "0.1"}}, {"method": "knn"}])
+@pytest.mark.parametrize("names, centroids", [
+    (["../../evil", "b"], np.eye(2, dtype=np.float32)),
+    (["a", "b"], np.array([[np.nan, 0], [0, 1]], dtype=np.float32)),
+    (["a", "b", "c"], np.eye(2, dtype=np.float32)),
+])
+def test_router_refuses_an_index_it_cannot_trust(tmp_path, names, centroids):
+    from gom.io import save_npz
+
+    save_npz(tmp_path / "index.npz", names=np.array(names), model=np.array("default"), centroids=centroids,
+             vectors=np.eye(2, dtype=np.float32), labels=np.array([0, 1], dtype=np.int32), k=np.int64(1))
+    with pytest.raises(GomError, match=r"index.npz( holds a dataset name that gom never writes|: its names, centroids| holds NaN)"):
+        load_index(tmp_path / "index.npz")
+
+
+@pytest.mark.parametrize("report", [{"method": "exec", "abstain": {"threshold": 0.1}}, {"method": "knn", "abstain": {"threshold": "0.1"}}, {"method": "knn"},
+                                    {"method": "knn", "abstain": {"threshold": float("nan")}}])
 def test_router_refuses_an_evaluation_it_cannot_use(tmp_path, report):
     _planted_router(tmp_path, "default", report)
     with pytest.raises(GomError, match=r"eval.json does not hold a router method and a numeric abstain threshold"):

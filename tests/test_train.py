@@ -330,3 +330,9 @@ def test_generate_cli(facts_model, trained, data, tmp_path):
     (tmp_path / "broken").mkdir()
     proc = subprocess.run([*gom, "generate", "--model", "broken", "--models-dir", str(tmp_path), "hi"], capture_output=True, text=True)
     assert proc.returncode == 2 and "adapter_config.json is missing" in proc.stderr
+
+
+def test_a_diverging_loss_stops_training_with_a_message(data, tmp_path):
+    with pytest.raises(GomError, match=r"dataset 'qa': the training loss is (nan|inf) at step \d+ of \d+; lower lora.lr \(now 1e\+30\)"):
+        _train(data, tmp_path / "m", settings={"lr": 1e30, "epochs": 4})
+    assert not (tmp_path / "m").exists()

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 import yaml
 
-from conftest import REPO, run_snakemake, tree_hashes
+from conftest import REPO, run_snakemake, tree_hashes, write_processed
 
 pytestmark = pytest.mark.slow
 NAMES = ["nutrition", "recipes", "cocktails"]
@@ -181,7 +181,10 @@ def test_real_base_trains_only_the_new_adapter(tmp_path):
                         "bar": ["gin, tonic", "rum, cola", "vodka, soda", "tequila, lime"],
                         "herbs": ["basil, mint", "sage, thyme", "dill, parsley", "chive, mint"]}.items():
         pl.DataFrame({"text": items, "note": [f"{name} {i}" for i in range(4)]}).write_parquet(raw / f"{name}.parquet")
-    build_tiny_base([raw / "fruit.parquet", raw / "bar.parquet"], tmp_path / "external_base", vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
+    corpus = tmp_path / "corpus"  # the external base's tokenizer is trained on two of the datasets
+    corpus.mkdir()
+    tables = [write_processed(pl.read_parquet(raw / f"{n}.parquet"), corpus / f"{n}.parquet") for n in ("fruit", "bar")]
+    build_tiny_base(tables, tmp_path / "external_base", vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
     config = {
         "datasets": {n: {"sources": [{"path": f"datasets/raw/{n}.parquet"}], "train": {"prompt": "{text}:", "response": " {note}"}} for n in ["fruit", "bar"]},
         "lora": {"base_model": str(tmp_path / "external_base"), "epochs": 1, "eval_fraction": 0.3},
