@@ -45,7 +45,8 @@ def main():
     import yaml
 
     from gom.config import DEFAULT_LOSS, load_schema
-    from gom.embedder import evaluate_embedder, finetune_embedder
+    from gom.embedding.evaluate import evaluate_embedder
+    from gom.embedding.finetune import finetune_embedder
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     names = list(config["datasets"])

@@ -35,7 +35,7 @@ def main():
     import torch
 
     torch.set_num_threads(args.threads)
-    from gom.route import Router
+    from gom.routing.router import Router
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 import time
@@ -23,10 +22,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gom.base import build_tiny_base, train_tokenizer  # noqa: E402
+from gom.lm.base import build_tiny_base  # noqa: E402
 from gom.config import FORMATS_BY_SUFFIX  # noqa: E402
 from gom.convert import convert_dataset  # noqa: E402
-from gom.train import IGNORE, add_lora, collate, length_grouped_batches, render_pairs, tokenize  # noqa: E402
+from gom.lm.data import collate, length_grouped_batches, render_pairs, tokenize  # noqa: E402
+from gom.lm.loading import add_lora  # noqa: E402
+from gom.lm.trainer import train_step  # noqa: E402
 
 SETTINGS = {"r": 16, "alpha": 32, "dropout": 0.05, "target_modules": "all-linear", "seed": 0}
 TEMPLATES = {"prompt": "Ingredients: {text}\nRecipe:", "response": " {directions}", "columns": ["text", "directions"]}
@@ -64,21 +65,10 @@ def run(model, examples, pad_id, device, micro_batch_size, accum, pad_to=None, m
         torch.cuda.reset_peak_memory_stats()
         torch.cuda.synchronize()
     supervised = tokens = padded = 0
-    model.train()
     start = time.perf_counter()
     for s in range(0, len(batches), accum):
-        group = [collate([examples[i] for i in b], pad_id, pad_to) for b in batches[s : s + accum]]
-        n_sup = sum(int((labels[:, 1:] != IGNORE).sum()) for _, _, labels in group)
-        optimizer.zero_grad(set_to_none=True)
-        for ids, mask, labels in group:
-            ids, mask, labels = ids.to(device), mask.to(device), labels.to(device)
-            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-                out = model(input_ids=ids, attention_mask=mask, labels=labels, num_items_in_batch=n_sup)
-            out.loss.backward()
-            tokens += ids.numel()
-            padded += int((mask == 0).sum())
-        optimizer.step()
-        supervised += n_sup
+        step = train_step(model, [collate([examples[i] for i in b], pad_id, pad_to) for b in batches[s : s + accum]], optimizer, device)
+        supervised, tokens, padded = supervised + step["supervised"], tokens + step["tokens"], padded + step["padded"]
     if device == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start

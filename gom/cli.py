@@ -89,7 +89,7 @@ def read_query(query: str | None, file: str | None) -> str:
 
 
 def _generate(args) -> int:
-    from gom.generate import MiniModel
+    from gom.lm.generate import MiniModel
 
     model_dir = Path(args.models_dir) / args.model
     if not model_dir.exists():
@@ -102,7 +102,8 @@ def _generate(args) -> int:
 
 
 def _route(args) -> int:
-    from gom.route import Router, dumps
+    from gom.io import dumps
+    from gom.routing.router import Router
 
     results = Router(args.results, embedding_model=args.embedding_model).route([args.query], top_k=args.top_k)[0]
     if args.json:
@@ -117,15 +118,15 @@ def _route(args) -> int:
 
 
 def _ask(args) -> int:
-    from gom.generate import MiniModel
-    from gom.route import Router
+    from gom.lm.generate import MiniModel
+    from gom.routing.router import Router
 
     route = Router(args.results, embedding_model=args.embedding_model).route([args.query], top_k=1)[0]
     models = Path(args.models_dir)
     loading = {"trust_remote_code": args.trust_remote_code, "base_model": args.base_model}
     if route["choice"] is None:
         # Off-domain: answer with the plain base model the miniModels were trained on.
-        from gom.generate import BaseModel
+        from gom.lm.generate import BaseModel
 
         print("[no suitable miniModel: answering with the base model]", file=sys.stderr)
         answer = BaseModel.of(models, route["ranking"][0]["model"], **loading).generate(args.query, max_new_tokens=args.max_new_tokens)
@@ -140,7 +141,7 @@ def _ask(args) -> int:
 
 
 def _neighbours(args) -> int:
-    from gom.route import neighbours
+    from gom.matrices import neighbours
 
     for other, score in neighbours(args.name, args.metric, args.graph)[: args.top_k]:
         print(f"{other:<24} {score:.4f}")

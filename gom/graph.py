@@ -14,14 +14,13 @@ from pathlib import Path
 import cairocffi as cairo
 import igraph as ig
 import numpy as np
-import polars as pl
 
 from gom.drawing import ramp as _ramp
 from gom.edges import pair_metrics
 from gom.errors import GomError
 from gom.io import atomic_path, read_json
+from gom.matrices import write_matrix
 from gom.profiles import load_profile
-
 
 
 def similarity_matrices(names: list[str], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]) -> dict[str, np.ndarray]:
@@ -42,12 +41,6 @@ def similarity_matrices(names: list[str], edges: list[dict], self_metrics: dict[
             i, j = map(int, np.argwhere(np.isnan(mat))[0])
             raise GomError(f"no edge between '{names[i]}' and '{names[j]}' for metric '{m}'")
     return mats
-
-
-def write_matrix(path: str | Path, names: list[str], matrix: np.ndarray) -> None:
-    table = pl.DataFrame({"dataset": names, **{n: matrix[:, i] for i, n in enumerate(names)}})
-    with atomic_path(path) as tmp:
-        table.write_csv(tmp, float_precision=6)
 
 
 def build_graph(names: list[str], rows: dict[str, int], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]) -> ig.Graph:

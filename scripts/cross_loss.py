@@ -1,5 +1,5 @@
 from _gom import run
-from gom.transfer import transfer_report
+from gom.lm.transfer import transfer_report
 
 names = snakemake.params.names
 run(

@@ -1,5 +1,5 @@
 from _gom import run
-from gom.embed import embed_dataset
+from gom.embedding.encode import embed_dataset
 
 run(
     snakemake,

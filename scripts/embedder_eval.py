@@ -1,5 +1,5 @@
 from _gom import run
-from gom.embedder import evaluate_embedder
+from gom.embedding.evaluate import evaluate_embedder
 
 run(
     snakemake,

@@ -1,5 +1,5 @@
 from _gom import run
-from gom.embedder import finetune_embedder
+from gom.embedding.finetune import finetune_embedder
 
 run(
     snakemake,

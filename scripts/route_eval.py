@@ -1,5 +1,5 @@
 from _gom import run
-from gom.route import evaluate_router
+from gom.routing.evaluate import evaluate_router
 
 run(
     snakemake,

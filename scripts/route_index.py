@@ -1,5 +1,5 @@
 from _gom import run
-from gom.route import build_index
+from gom.routing.index import build_index
 
 run(
     snakemake,

@@ -1,5 +1,5 @@
 from _gom import run
-from gom.base import build_tiny_base
+from gom.lm.base import build_tiny_base
 
 shape = snakemake.params.shape
 run(

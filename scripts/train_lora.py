@@ -1,5 +1,5 @@
 from _gom import run
-from gom.train import train_lora
+from gom.lm.trainer import train_lora
 
 run(
     snakemake,

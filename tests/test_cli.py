@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from conftest import write_processed
-from gom.base import build_tiny_base
+from gom.lm.base import build_tiny_base
 from gom.cli import main
 from gom.errors import GomError
-from gom.train import train_lora
+from gom.lm.trainer import train_lora
 
 TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
 SETTINGS = {
@@ -72,7 +72,7 @@ def record_load(monkeypatch):
         calls.append({"base": base, "trust_remote_code": trust_remote_code})
         raise GomError("stopped before loading")
 
-    monkeypatch.setattr("gom.train.load_base", fake)
+    monkeypatch.setattr("gom.lm.loading.load_base", fake)
     return calls
 
 
@@ -175,7 +175,7 @@ def test_long_query_reaches_the_router_whole(tmp_path, monkeypatch, capsys, sour
             seen.extend(queries)
             return [{"abstained": False, "choice": "qa", "threshold": None, "ranking": [{"model": "qa", "score": 0.9}]}]
 
-    monkeypatch.setattr("gom.route.Router", Router)
+    monkeypatch.setattr("gom.routing.router.Router", Router)
     monkeypatch.chdir(tmp_path)
     query = "Ünïcode question, very long: " + "lorem ipsum " * 20_000  # beyond the ~128 kB argument limit
     if source == "stdin":
@@ -240,7 +240,7 @@ def test_trust_remote_code_comes_only_from_the_flag(inside, capsys, record_load,
         def route(self, queries, top_k):
             return [{"choice": "trusting", "ranking": [{"model": "trusting", "score": 0.9}]}]
 
-    monkeypatch.setattr("gom.route.Router", Router)
+    monkeypatch.setattr("gom.routing.router.Router", Router)
     copy_model(inside, "trusting", trust_remote_code=True)
     code, _, err = cli(capsys, *command, "hello", *flag)
     assert code == 2 and "stopped before loading" in err
@@ -299,7 +299,7 @@ def test_bad_gom_json_is_one_clear_message(inside, capsys, record_load, content,
 
 
 def test_transfer_takes_trust_from_the_config_and_checks_the_base(inside):
-    from gom.transfer import adapter_base
+    from gom.lm.transfer import adapter_base
 
     assert adapter_base(inside / "models" / "qa", "tiny") == str(inside / "base")
     target = copy_model(inside, "outside", base_model="/opt/base")

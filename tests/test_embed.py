@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from conftest import write_processed
-from gom.embed import embed_dataset, encode_unique, load_model, resolve_model
+from gom.embedding.encode import embed_dataset, encode_unique, load_model, resolve_model
 from gom.errors import GomError
 
 

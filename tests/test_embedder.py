@@ -9,15 +9,9 @@ import pytest
 
 from conftest import write_processed
 from gom.config import check_settings, load_schema
-from gom.embedder import (
-    MANIFEST,
-    batch_probe,
-    build_split,
-    evaluate_embedder,
-    finetune_embedder,
-    largest_batch,
-    make_loss,
-)
+from gom.embedding.finetune import MANIFEST, batch_probe, finetune_embedder, largest_batch, make_loss
+from gom.embedding.finetune_data import build_split
+from gom.embedding.evaluate import evaluate_embedder
 from gom.errors import GomError
 from gom.split import eval_mask
 
@@ -189,7 +183,7 @@ def test_automatic_batch_search_when_nothing_fits():
 @pytest.mark.parametrize("shape", ["groups by dataset", "groups by label, batch triplet", "groups, contrastive", "scored pairs"])
 def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
     """The probe the GPU batch search uses, run on the CPU: one forward and backward pass."""
-    from gom.embed import load_model
+    from gom.embedding.encode import load_model
 
     _, parquets = data
     settings = check_settings(defaults(**SHAPES[shape]), NAMES)
@@ -200,7 +194,7 @@ def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
 
 
 def test_row_cap_limits_training_and_index_rows_but_keeps_every_held_out_row(data):
-    from gom.embedder import cap_training_rows, dataset_splits
+    from gom.embedding.finetune_data import cap_training_rows, dataset_splits
 
     _, parquets = data
     splits = dataset_splits(NAMES, parquets, [0.2] * 3)

@@ -104,7 +104,7 @@ def test_script_boundary_prints_gom_errors_as_they_are(tmp_path, capsys):
 
 
 def test_embedding_model_directory_naming_foreign_code_is_refused(tmp_path):
-    from gom.embed import load_model
+    from gom.embedding.encode import load_model
 
     marker = tmp_path / "ran"
     (tmp_path / "evil_module.py").write_text(f"open({str(marker)!r}, 'w').close()\n")

@@ -4,7 +4,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from gom.edges import centroid_cosine, jaccard, mean_cosine, pair_metrics, tfidf_cosine
-from gom.profiles import Profile, build_profile, load_profile, mean_unit_vector, normalise_items, save_profile
+from gom.profiles import build_profile, load_profile, mean_unit_vector, normalise_items, save_profile
 
 JACCARD = {"separator": ",", "lowercase": True, "strip_punctuation": True}
 

@@ -8,7 +8,9 @@ import pytest
 
 from conftest import write_processed, write_embeddings
 from gom.errors import GomError
-from gom.route import Index, accuracy, build_index, calibrate, evaluate_router, load_index, neighbours
+from gom.routing.index import Index, build_index, load_index
+from gom.routing.evaluate import accuracy, calibrate, evaluate_router
+from gom.matrices import neighbours
 from gom.split import eval_mask
 
 NAMES = ["fruit", "bar", "herbs"]
@@ -75,11 +77,11 @@ def test_accuracy_and_calibration():
 
 
 def test_evaluation_report_shape(synthetic, monkeypatch):
-    import gom.route
+    import gom.routing.evaluate
 
     tmp, parquets, embeddings = synthetic
     # The synthetic vectors are 16-d, not MiniLM's: the off-domain probe gets a direction no dataset uses.
-    monkeypatch.setattr(gom.route, "embed_queries", lambda texts, model, settings=None: np.tile(np.eye(16, dtype=np.float32)[15], (len(texts), 1)))
+    monkeypatch.setattr(gom.routing.evaluate, "embed_queries", lambda texts, model, settings=None: np.tile(np.eye(16, dtype=np.float32)[15], (len(texts), 1)))
     summary = evaluate_router(tmp / "index.npz", NAMES, parquets, embeddings, [0.2] * 3, "auto", 0.05, tmp / "eval.json", tmp / "confusion.png", {})
     report = json.loads((tmp / "eval.json").read_text())
     assert report["method"] in ("centroid", "knn") and summary["method"] == report["method"]
@@ -118,7 +120,7 @@ def _planted_router(tmp_path, model, eval_report):
 
 
 def test_router_follows_no_model_path_from_its_index_outside_the_working_directory(tmp_path, monkeypatch):
-    from gom.route import Router
+    from gom.routing.router import Router
 
     monkeypatch.chdir(tmp_path)
     _planted_router(tmp_path, "/etc", {"method": "centroid", "abstain": {"threshold": 0.1}})

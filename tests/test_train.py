@@ -1,7 +1,6 @@
 """LoRA miniModels on a tiny random Qwen3 base, on CPU."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,10 +12,12 @@ import pytest
 from safetensors.torch import load_file
 
 from conftest import REPO, tree_hashes, write_processed
-from gom.base import build_tiny_base
+from gom.lm.base import build_tiny_base
 from gom.errors import GomError
 from gom.split import eval_mask
-from gom.train import IGNORE, Preempted, length_grouped_batches, lr_schedule, tokenize, train_lora
+from gom.lm.data import IGNORE, length_grouped_batches, tokenize
+from gom.lm.checkpoints import Preempted
+from gom.lm.trainer import lr_schedule, train_lora
 
 FACT_Q, FACT_A = "What is the capital of Zorbia?", "Quemblatz, on the Vorn river."
 TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
@@ -119,7 +120,8 @@ def test_reload_gives_identical_logits_and_the_same_eval_loss(trained, data):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from gom.train import evaluate, load_rows, render_pairs
+    from gom.lm.trainer import evaluate
+    from gom.lm.data import load_rows, render_pairs
 
     out, metrics, _ = trained
     ids = torch.tensor([[5, 17, 42, 99, 3]])
@@ -153,7 +155,7 @@ def facts_model(data):
 
 
 def test_memorised_fact_is_generated_back(facts_model, data, monkeypatch):
-    from gom.generate import MiniModel
+    from gom.lm.generate import MiniModel
 
     monkeypatch.chdir(data)  # gom.json's base is followed only inside the working directory
     assert MiniModel(facts_model).generate(FACT_Q, max_new_tokens=40) == FACT_A
@@ -289,7 +291,7 @@ import logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
 from test_train import TEMPLATES, SETTINGS
-from gom.train import train_lora
+from gom.lm.trainer import train_lora
 from pathlib import Path
 d = Path({data!r})
 train_lora("qa", d / "qa.parquet", d / "sig", d / "sig.ckpt", TEMPLATES, {{**SETTINGS, "epochs": 400, "checkpoint_every": 100000}}, str(d / "base"), threads=1)

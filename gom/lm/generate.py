@@ -12,6 +12,7 @@ import json
 import shlex
 from pathlib import Path
 
+from gom.device import pick_device
 from gom.errors import GomError, first_line
 from gom.io import read_json, reference_from_file
 from gom.templates import fields, render
@@ -84,16 +85,10 @@ def refuse_custom_code(base: str, trust_remote_code: bool) -> None:
 
 
 def _load_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
-    from gom.train import load_base
+    from gom.lm.loading import load_base
 
     refuse_custom_code(base, trust_remote_code)
     return load_base(base, revision, trust_remote_code, device)
-
-
-def _pick_device(device: str | None) -> str:
-    import torch
-
-    return device or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 class MiniModel:
@@ -112,7 +107,7 @@ class MiniModel:
         base = base_of(self.info, model_dir, base_model)
         if not Path(base).exists() and "/" not in base:
             raise GomError(f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all models/base`)")
-        self.device = _pick_device(device)
+        self.device = pick_device(device)
         model, _ = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)
         self.model = self._with_adapter(model, model_dir)
         self.tokenizer = self._tokenizer(model_dir, trust_remote_code)
@@ -169,7 +164,7 @@ class BaseModel(MiniModel):
         self.info = {**read_info(model_dir), "prompt": ""}
         self.name = "base"
         base = base_of(self.info, model_dir, base_model)
-        self.device = _pick_device(device)
+        self.device = pick_device(device)
         self.model, self.tokenizer = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)
         self.model.eval()
 

@@ -14,19 +14,23 @@ import numpy as np
 import polars as pl
 
 from gom.drawing import heatmap
-from gom.generate import read_info, require_safetensors
 from gom.io import atomic_path, reference_from_file, write_json
+from gom.lm.generate import read_info, require_safetensors
+from gom.matrices import read_matrix
 
-log = logging.getLogger("gom.transfer")
+log = logging.getLogger("gom.lm.transfer")
 
 
 def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[str | Path], templates: dict[str, dict], settings: dict[str, dict]) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
     """losses[i, j] of adapter i on dataset j; each base model's losses on every dataset; adapter i's base."""
     from peft import PeftModel
 
-    from gom.train import evaluate, load_base, load_rows, pick_device, render_pairs, tokenize
+    from gom.device import pick_device
+    from gom.lm.data import load_rows, render_pairs, tokenize
+    from gom.lm.loading import load_base
+    from gom.lm.trainer import evaluate
 
-    device = pick_device()
+    device = pick_device("auto", "cross-evaluation")
     n = len(names)
     losses, base_rows = np.full((n, n), np.nan), {}
     base_of = [adapter_base(d, settings[name]["base_model"]) for name, d in zip(names, model_dirs)]
@@ -92,14 +96,6 @@ def edge_validity(names: list[str], losses: np.ndarray, base_losses: np.ndarray,
     return result
 
 
-def read_matrix(path: str | Path, names: list[str]) -> np.ndarray:
-    table = pl.read_csv(path)
-    order = {n: i for i, n in enumerate(table["dataset"].to_list())}
-    mat = table.drop("dataset").to_numpy()
-    idx = [order[n] for n in names]
-    return mat[np.ix_(idx, idx)]
-
-
 def transfer_report(names, parquets, model_dirs, matrix_files: dict[str, str | Path], templates, settings, out_csv, out_png, out_json) -> dict:
     """Write cross_loss.csv, its heatmap and edge_validity.json."""
     losses, base_rows, base_of = cross_losses(names, parquets, model_dirs, templates, settings)
@@ -110,6 +106,6 @@ def transfer_report(names, parquets, model_dirs, matrix_files: dict[str, str | P
     with atomic_path(out_csv) as tmp:
         table.write_csv(tmp, float_precision=5)
     heatmap(out_png, np.vstack(rows), labels, names, "held-out loss: model (row) on dataset (column)")
-    validity = edge_validity(names, losses, base_losses, {m: read_matrix(p, names) for m, p in matrix_files.items()})
+    validity = edge_validity(names, losses, base_losses, {m: read_matrix(p, names)[1] for m, p in matrix_files.items()})
     write_json(out_json, validity)
     return validity

@@ -1,0 +1,1 @@
+"""Sentence embeddings: encoding datasets, fine-tuning the embedder, and evaluating it."""
