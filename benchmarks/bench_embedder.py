@@ -67,9 +67,9 @@ def main():
             lr, epochs = settings["lr"], settings["epochs"]
             out = tmp / f"model_{i}"
             start = time.perf_counter()
-            manifest = finetune_embedder(names, parquets, [0.1] * len(names), settings, out, threads=args.threads)
+            manifest = finetune_embedder(names, parquets, [{"fraction": 0.1, "seed": 0}] * len(names), settings, out, threads=args.threads)
             seconds = time.perf_counter() - start
-            evaluate_embedder(names, parquets, [0.1] * len(names), settings, out, {"k": 10, "method": "auto"}, f"{out}.json", f"{out}.csv", threads=args.threads)
+            evaluate_embedder(names, parquets, [{"fraction": 0.1, "seed": 0}] * len(names), settings, out, {"k": 10, "method": "auto"}, f"{out}.json", f"{out}.csv", threads=args.threads)
             result = json.loads(Path(f"{out}.json").read_text())
             rows.append({"data": settings["data"], "loss": loss, "lr": lr, "epochs": epochs, "examples": manifest["examples"], "train_seconds": round(seconds, 1),
                          "held_out_queries": result["held_out_queries"], "frozen": result["frozen"], "finetuned": result["finetuned"]})

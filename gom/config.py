@@ -116,10 +116,17 @@ def _key(path: Iterable) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+# Keys that moved: the old place gets a message saying where they went.
+MOVED = {"eval_fraction": "split.fraction (one split for every stage; a dataset's own split: overrides it)"}
+
+
 def _schema_error_message(error) -> str:
     where = _key(error.absolute_path)
     instance = error.instance
     if error.validator == "additionalProperties" and isinstance(instance, Mapping):
+        moved = [k for k in instance if k in MOVED and k not in error.schema.get("properties", {})]
+        if moved:
+            return f"config key '{where}.{moved[0]}' has moved to {MOVED[moved[0]]}"
         known = list(error.schema.get("properties", {}))
         extras = [k for k in instance if k not in known]
         parts = []
@@ -258,6 +265,12 @@ def warn_shared_files(sources: Mapping[str, list[dict]], base_dir: str | Path | 
     for warning in warnings:
         print(warning, file=sys.stderr)
     return warnings
+
+
+def split_of(config: Mapping, name: str) -> dict:
+    """Dataset ``name``'s held-out split: ``{"fraction": ..., "seed": ...}``, the global ``split``
+    section with the dataset's own ``split:`` applied."""
+    return {**config["split"], **(config["datasets"][name].get("split") or {})}
 
 
 def items_column(config: Mapping, name: str) -> str:

@@ -1,6 +1,6 @@
-"""The held-out split, shared by miniModel evaluation and routing evaluation.
+"""The held-out split (config section ``split``), shared by every stage that evaluates.
 
-A row is held out when a stable hash of its text falls below ``eval_fraction``: the split
+A row is held out when a stable hash of its text falls below ``split.fraction``: the split
 needs no stored state, does not move when rows are added elsewhere in the file, and puts
 identical texts on the same side, so no held-out text is ever trained on or indexed.
 """
@@ -14,15 +14,19 @@ import numpy as np
 from gom.errors import GomError
 
 
-def _unit_hash(text: str) -> float:
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=b"gom-split").digest()
+def _unit_hash(text: str, salt: bytes) -> float:
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=b"gom-split", salt=salt).digest()
     return int.from_bytes(digest, "big") / 2**64
 
 
-def eval_mask(texts: list[str], eval_fraction: float) -> np.ndarray:
-    """Boolean mask of held-out rows (at least one row each side when there are two texts or more)."""
-    scores = np.fromiter((_unit_hash(t) for t in texts), dtype=np.float64, count=len(texts))
-    mask = scores < eval_fraction
+def eval_mask(texts: list[str], fraction: float, seed: int = 0) -> np.ndarray:
+    """Boolean mask of held-out rows (at least one row each side when there are two texts or more).
+
+    ``seed`` salts the hash; seed 0 is the all-zero salt, i.e. the unsalted split.
+    """
+    salt = seed.to_bytes(16, "big")
+    scores = np.fromiter((_unit_hash(t, salt) for t in texts), dtype=np.float64, count=len(texts))
+    mask = scores < fraction
     if len(set(texts)) >= 2:
         if not mask.any():
             mask = scores == scores.min()
@@ -31,14 +35,14 @@ def eval_mask(texts: list[str], eval_fraction: float) -> np.ndarray:
     return mask
 
 
-def split_mask(name: str, texts: list[str], eval_fraction: float) -> np.ndarray:
+def split_mask(name: str, texts: list[str], split: dict) -> np.ndarray:
     """``eval_mask`` of dataset ``name``, refusing a dataset that cannot give both sides a row.
 
     Every stage needs at least one training row (to train on, to index) and one held-out row
     (to evaluate on); with fewer than two distinct texts there is no such split, and going on
     would train on nothing or give the router a NaN centroid.
     """
-    mask = eval_mask(texts, eval_fraction)
+    mask = eval_mask(texts, split["fraction"], split.get("seed", 0))
     if mask.all() or not mask.any():
         refuse_unsplittable(name, len(texts), len(set(texts)))
     return mask

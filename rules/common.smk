@@ -10,6 +10,7 @@ from gom.config import (
     items_column,
     lora_settings,
     prepare,
+    split_of,
     train_templates,
 )
 from gom.errors import GomError
@@ -83,8 +84,13 @@ def training_outputs():
     ]
 
 
-def eval_fractions():
-    return [lora_settings(config, name)["eval_fraction"] for name in NAMES]
+def splits():
+    """Each dataset's held-out split, in NAMES order."""
+    return [split_of(config, name) for name in NAMES]
+
+
+def split_of_dataset(wildcards):
+    return split_of(config, wildcards.name)
 
 
 def routing_outputs():

@@ -18,7 +18,7 @@ rule finetune_embedder:
         runtime=240,
     params:
         names=NAMES,
-        eval_fractions=eval_fractions(),
+        splits=splits(),
         settings=config["embedding"]["finetune"],
     script:
         "../scripts/finetune_embedder.py"
@@ -47,7 +47,7 @@ rule embedder_eval:
         runtime=120,
     params:
         names=NAMES,
-        eval_fractions=eval_fractions(),
+        splits=splits(),
         settings=config["embedding"]["finetune"],
         routing=config["routing"],
     script:

@@ -15,7 +15,7 @@ rule route_index:
         runtime=30,
     params:
         names=NAMES,
-        eval_fractions=eval_fractions(),
+        splits=splits(),
         model=embedding_model(),
         k=config["routing"]["k"],
     script:
@@ -45,7 +45,7 @@ rule route_eval:
         runtime=30,
     params:
         names=NAMES,
-        eval_fractions=eval_fractions(),
+        splits=splits(),
         method=config["routing"]["method"],
         false_abstain_rate=config["routing"]["false_abstain_rate"],
         embedding=embedding_settings(),

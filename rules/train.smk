@@ -40,6 +40,7 @@ rule train_lora:
         templates=templates_of,
         settings=lora_of,
         base_model=base_model_of,
+        split=split_of_dataset,
         checkpoint="models/.checkpoints/{name}.pt",
     script:
         "../scripts/train_lora.py"
@@ -73,5 +74,6 @@ rule cross_loss:
         metrics=METRICS,
         templates={name: train_templates(config, name) for name in NAMES},
         settings={name: lora_settings(config, name) for name in NAMES},
+        splits={name: split_of(config, name) for name in NAMES},
     script:
         "../scripts/cross_loss.py"

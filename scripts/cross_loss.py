@@ -11,6 +11,7 @@ run(
     matrix_files=dict(zip(snakemake.params.metrics, snakemake.input.matrices)),
     templates=snakemake.params.templates,
     settings=snakemake.params.settings,
+    splits=snakemake.params.splits,
     out_csv=snakemake.output.csv,
     out_png=snakemake.output.heatmap,
     out_json=snakemake.output.validity,

@@ -6,7 +6,7 @@ run(
     finetune_embedder,
     names=snakemake.params.names,
     parquets=snakemake.input.parquets,
-    eval_fractions=snakemake.params.eval_fractions,
+    held_out=snakemake.params.splits,
     settings=snakemake.params.settings,
     out=snakemake.output[0],
     threads=snakemake.threads,

@@ -8,7 +8,7 @@ run(
     names=snakemake.params.names,
     parquets=snakemake.input.parquets,
     embeddings=snakemake.input.embeddings,
-    eval_fractions=snakemake.params.eval_fractions,
+    splits=snakemake.params.splits,
     method=snakemake.params.method,
     false_abstain=snakemake.params.false_abstain_rate,
     out_json=snakemake.output.eval,

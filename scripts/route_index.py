@@ -7,7 +7,7 @@ run(
     names=snakemake.params.names,
     parquets=snakemake.input.parquets,
     embeddings=snakemake.input.embeddings,
-    eval_fractions=snakemake.params.eval_fractions,
+    splits=snakemake.params.splits,
     model=snakemake.params.model,
     k=snakemake.params.k,
     out=snakemake.output[0],

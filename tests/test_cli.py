@@ -17,10 +17,11 @@ from gom.errors import GomError
 from gom.lm.trainer import train_lora
 
 TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
+SPLIT = {"fraction": 0.2, "seed": 0}
 SETTINGS = {
     "base_model": "tiny", "revision": None, "trust_remote_code": False, "r": 4, "alpha": 8, "dropout": 0.0,
     "target_modules": "all-linear", "lr": 1e-2, "warmup_ratio": 0.0, "weight_decay": 0.0, "epochs": 1,
-    "max_length": 32, "batch_size": 4, "micro_batch_size": 4, "seed": 0, "eval_fraction": 0.2, "checkpoint_every": 100,
+    "max_length": 32, "batch_size": 4, "micro_batch_size": 4, "seed": 0, "checkpoint_every": 100,
 }
 EMPTY = "gom: error: the query is empty: give the question as an argument, '-' to read it from standard input, or --file PATH"
 
@@ -32,7 +33,7 @@ def workdir(tmp_path_factory):
     rows = [{"text": f"What is item {i}?", "answer": f"Item {i} is a {['red', 'green', 'blue'][i % 3]} fruit."} for i in range(12)]
     write_processed(pl.DataFrame(rows), root / "qa.parquet")
     build_tiny_base([root / "qa.parquet"], root / "base", vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
-    train_lora("qa", root / "qa.parquet", root / "models" / "qa", root / "qa.ckpt", TEMPLATES, SETTINGS, str(root / "base"), threads=2)
+    train_lora("qa", root / "qa.parquet", root / "models" / "qa", root / "qa.ckpt", TEMPLATES, SETTINGS, str(root / "base"), SPLIT, threads=2)
     return root
 
 

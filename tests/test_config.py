@@ -153,3 +153,21 @@ def test_load_reads_and_completes_a_file(tmp_path):
     config, sources = load(tmp_path / "config.yaml", base_dir=tmp_path)
     assert sources["a"][0]["format"] == "jsonl"
     assert config["embedding"]["batch_size"] == 64
+
+
+def test_split_section_defaults_overrides_and_the_moved_key(tmp_path):
+    from gom.config import split_of
+
+    config = _config(tmp_path)
+    config["datasets"]["b"] = {"sources": config["datasets"]["a"]["sources"], "split": {"fraction": 0.3}}
+    prepare(config)
+    assert split_of(config, "a") == {"fraction": 0.1, "seed": 0}
+    assert split_of(config, "b") == {"fraction": 0.3, "seed": 0}
+    config = _config(tmp_path)
+    config["lora"] = {"eval_fraction": 0.2}
+    with pytest.raises(GomError, match=r"config key 'lora.eval_fraction' has moved to split.fraction"):
+        prepare(config)
+    config = _config(tmp_path)
+    config["split"] = {"fraction": 0.7}
+    with pytest.raises(GomError, match=r"config key 'split.fraction': 0.7 is greater than the maximum of 0.5"):
+        prepare(config)

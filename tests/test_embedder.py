@@ -15,6 +15,7 @@ from gom.embedding.evaluate import evaluate_embedder
 from gom.errors import GomError
 from gom.split import eval_mask
 
+SPLIT = {"fraction": 0.2, "seed": 0}
 NAMES = ["fruit", "drinks", "tools"]
 WORDS = {
     "fruit": ["apple", "pear", "mango", "plum", "kiwi", "fig", "lime", "peach"],
@@ -23,11 +24,21 @@ WORDS = {
 }
 
 
+# The mechanics are tested on a tiny random sentence-transformer (conftest); whether fine-tuning
+# helps is measured on the real MiniLM by the workflow test and benchmarks/bench_embedder.py.
+TINY = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _tiny_base(tiny_sentence_model):
+    TINY["path"] = tiny_sentence_model
+
+
 def defaults(**overrides) -> dict:
-    """embedding.finetune with the schema's defaults, small enough for a CPU test."""
+    """embedding.finetune with the schema's defaults, small enough for a CPU test, on the tiny model."""
     schema = load_schema()["$defs"]["finetune"]["properties"]
     settings = {k: v["default"] for k, v in schema.items() if "default" in v}
-    return {**settings, "batch_size": 8, "max_seq_length": 32, "device": "cpu", **overrides}
+    return {**settings, "base": TINY["path"], "batch_size": 8, "max_seq_length": 32, "device": "cpu", **overrides}
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +73,14 @@ def test_each_shape_trains_a_model_that_loads_and_is_evaluated(data, shape):
     root, parquets = data
     settings = defaults(**SHAPES[shape])
     out = root / f"model-{shape.replace(' ', '_').replace(',', '')}"
-    manifest = finetune_embedder(NAMES, parquets, [0.2] * 3, settings, out, threads=2)
+    manifest = finetune_embedder(NAMES, parquets, [SPLIT] * 3, settings, out, threads=2)
     assert manifest["examples"] > 0 and manifest["batch_size"] == 8 and manifest["device"] == "cpu"
     assert json.loads((out / MANIFEST).read_text())["loss"] == check_settings(settings, NAMES)["loss"]
     model = SentenceTransformer(str(out), device="cpu")
-    assert model.encode(["apple and pear"]).shape == (1, 384)
+    assert model.encode(["apple and pear"]).shape == (1, 32)
     assert not (out / ".trainer").exists() and not list(root.glob(".model-*.tmp"))
 
-    evaluate_embedder(NAMES, parquets, [0.2] * 3, settings, out, {"k": 3, "method": "auto"}, root / f"{out.name}.json", root / f"{out.name}.csv")
+    evaluate_embedder(NAMES, parquets, [SPLIT] * 3, settings, out, {"k": 3, "method": "auto"}, root / f"{out.name}.json", root / f"{out.name}.csv")
     result = json.loads((root / f"{out.name}.json").read_text())
     assert set(result["frozen"]) == set(result["finetuned"])
     assert {"routing_top1", "routing_top1_centroid", "routing_top1_knn"} <= set(result["frozen"])
@@ -95,7 +106,7 @@ def held_texts(parquets, fraction):
 def test_no_held_out_row_reaches_fine_tuning(data, shape):
     _, parquets = data
     settings = check_settings(defaults(**SHAPES[shape]), NAMES)
-    split = build_split(settings, NAMES, parquets, [0.2] * 3)
+    split = build_split(settings, NAMES, parquets, [SPLIT] * 3)
     held = held_texts(parquets, 0.2)
     assert held and held <= split.held_texts
     trained = {t for column in split.train.values() for t in column if isinstance(t, str)}
@@ -110,7 +121,7 @@ def test_a_pair_file_repeating_held_out_texts_is_filtered(data, tmp_path):
     rows = [(f"question {i}", f"answer {i}") for i in range(40)] + [(t, "leaked answer") for t in held[:5]] + [("fresh q", held[5])]
     pl.DataFrame({"q": [r[0] for r in rows], "a": [r[1] for r in rows]}).write_csv(tmp_path / "pairs.csv")
     settings = check_settings(defaults(data="pairs", pairs={"path": "pairs.csv", "anchor": "q", "positive": "a"}), NAMES)
-    split = build_split(settings, NAMES, parquets, [0.2] * 3, base_dir=tmp_path)
+    split = build_split(settings, NAMES, parquets, [SPLIT] * 3, base_dir=tmp_path)
     assert split.dropped_for_leakage >= 1
     trained = set(split.train["anchor"]) | set(split.train["positive"])
     assert not trained & split.held_texts
@@ -126,7 +137,7 @@ def test_pair_config_naming_missing_columns(data, pairs, message):
     _, parquets = data
     settings = check_settings(defaults(data="pairs", pairs=pairs), NAMES)
     with pytest.raises(GomError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        build_split(settings, NAMES, parquets, [0.2] * 3)
+        build_split(settings, NAMES, parquets, [SPLIT] * 3)
 
 
 def test_scores_outside_0_1(data, tmp_path):
@@ -134,7 +145,7 @@ def test_scores_outside_0_1(data, tmp_path):
     pl.DataFrame({"a": ["x", "y", "z", "w"], "b": ["p", "q", "r", "s"], "s": [0.5, 1.0, 4.0, -1.0]}).write_csv(tmp_path / "scored.csv")
     settings = check_settings(defaults(data="scored_pairs", pairs={"path": "scored.csv", "anchor": "a", "positive": "b", "score": "s"}), NAMES)
     with pytest.raises(GomError) as error:
-        build_split(settings, NAMES, parquets, [0.2] * 3, base_dir=tmp_path)
+        build_split(settings, NAMES, parquets, [SPLIT] * 3, base_dir=tmp_path)
     assert str(error.value) == (
         "embedding.finetune.pairs: file 'scored.csv', column 's': 2 score(s) not a number in [0, 1], "
         "the first on row 3: 4.0; rescale the scores to [0, 1]"
@@ -159,7 +170,7 @@ def test_inconsistent_finetune_config(overrides, message):
 def test_group_label_column_missing(data):
     _, parquets = data
     with pytest.raises(GomError, match="dataset 'fruit' .* has no column 'topic'; its columns: text, answer, score, kind"):
-        build_split(check_settings(defaults(label_column="topic"), NAMES), NAMES, parquets, [0.2] * 3)
+        build_split(check_settings(defaults(label_column="topic"), NAMES), NAMES, parquets, [SPLIT] * 3)
 
 
 @pytest.mark.parametrize("capacity, start, limit, expected", [
@@ -187,8 +198,8 @@ def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
 
     _, parquets = data
     settings = check_settings(defaults(**SHAPES[shape]), NAMES)
-    model = load_model("default", "cpu", 32)
-    fits = batch_probe(model, make_loss(settings["loss"], model), build_split(settings, NAMES, parquets, [0.2] * 3).train)
+    model = load_model(TINY["path"], "cpu", 32)
+    fits = batch_probe(model, make_loss(settings["loss"], model), build_split(settings, NAMES, parquets, [SPLIT] * 3).train)
     assert fits(4) and fits(3)
     assert all(p.grad is None for p in model.parameters())
 
@@ -197,12 +208,12 @@ def test_row_cap_limits_training_and_index_rows_but_keeps_every_held_out_row(dat
     from gom.embedding.finetune_data import cap_training_rows, dataset_splits
 
     _, parquets = data
-    splits = dataset_splits(NAMES, parquets, [0.2] * 3)
+    splits = dataset_splits(NAMES, parquets, [SPLIT] * 3)
     capped = cap_training_rows(splits, 5, 0)
     for name in NAMES:
         df, held = splits[name]
         small, small_held = capped[name]
         assert int((~small_held).sum()) == 5 and int(small_held.sum()) == int(held.sum())
         assert set(small["text"].filter(pl.Series(small_held))) == set(df["text"].filter(pl.Series(held)))
-    split = build_split(check_settings(defaults(max_rows_per_dataset=5), NAMES), NAMES, parquets, [0.2] * 3)
+    split = build_split(check_settings(defaults(max_rows_per_dataset=5), NAMES), NAMES, parquets, [SPLIT] * 3)
     assert len(split.train["anchor"]) == 15

@@ -30,7 +30,8 @@ def _setup(tmp_path, n=4):
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             path = tmp_path / f"{a}__{b}.json"
-            path.write_text(json.dumps({"a": a, "b": b, "metrics": {m: 0.1 * (i + 1) for m in METRICS}}))
+            # each metric its own value, so a mix-up between matrices fails
+            path.write_text(json.dumps({"a": a, "b": b, "metrics": {m: 0.1 * (i + 1) + 0.01 * k for k, m in enumerate(METRICS)}}))
             edges.append(path)
     return names, edges
 
@@ -48,12 +49,12 @@ def _build(tmp_path, names, edges, drawing=None):
 def test_graph_outputs(tmp_path):
     names, edges = _setup(tmp_path)
     g, out = _build(tmp_path, names, edges)
-    for m in METRICS:
+    for k, m in enumerate(METRICS):
         table = pl.read_csv(out / f"matrix_{m}.csv")
         assert table.columns == ["dataset", *names] and table["dataset"].to_list() == names
         mat = table.drop("dataset").to_numpy()
         assert np.allclose(mat, mat.T)
-        assert mat[0, 1] == pytest.approx(0.1) and mat[2, 3] == pytest.approx(0.3)
+        assert mat[0, 1] == pytest.approx(0.1 + 0.01 * k) and mat[2, 3] == pytest.approx(0.3 + 0.01 * k)
         assert _png_size(out / f"graph_{m}.png") == (400, 400)
         assert (out / f"graph_{m}.svg").read_text().lstrip().startswith("<?xml")
     diag = {m: np.diag(pl.read_csv(out / f"matrix_{m}.csv").drop("dataset").to_numpy()) for m in METRICS}

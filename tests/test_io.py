@@ -73,7 +73,7 @@ def test_paths_read_from_files_stay_inside_the_working_directory(tmp_path):
 @pytest.mark.parametrize("texts", [["same", "same", "same"], ["only"]])
 def test_a_dataset_that_cannot_be_split_is_refused(texts):
     with pytest.raises(GomError, match=rf"dataset 'd' has {len(texts)} row\(s\) with 1 distinct text\(s\): it cannot be split"):
-        split_mask("d", texts, 0.1)
+        split_mask("d", texts, {"fraction": 0.1, "seed": 0})
 
 
 def _snakemake(tmp_path, **wildcards):
@@ -112,3 +112,20 @@ def test_embedding_model_directory_naming_foreign_code_is_refused(tmp_path):
     with pytest.raises(GomError, match="names the module class 'evil_module.Model', which is not part of sentence-transformers"):
         load_model(str(tmp_path))
     assert not marker.exists()
+
+
+def test_the_split_is_stable_salted_by_its_seed_and_keeps_identical_texts_together():
+    from gom.split import eval_mask
+
+    texts = [f"row {i}" for i in range(2000)] + ["row 7"] * 3
+    mask = eval_mask(texts, 0.1)
+    assert 0.08 < mask.mean() < 0.12
+    assert len({bool(m) for t, m in zip(texts, mask) if t == "row 7"}) == 1
+    assert (eval_mask(texts[:500], 0.1) == mask[:500]).all()  # adding rows moves no other row
+    other = eval_mask(texts, 0.1, seed=1)
+    assert 0.08 < other.mean() < 0.12 and (other != mask).sum() > 100
+    # seed 0 is the unsalted split that every earlier run used
+    import hashlib
+
+    legacy = [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8, person=b"gom-split").digest(), "big") / 2**64 < 0.1 for t in texts]
+    assert mask.tolist() == legacy

@@ -13,6 +13,7 @@ from gom.routing.evaluate import accuracy, calibrate, evaluate_router
 from gom.matrices import neighbours
 from gom.split import eval_mask
 
+SPLIT = {"fraction": 0.2, "seed": 0}
 NAMES = ["fruit", "bar", "herbs"]
 
 
@@ -31,7 +32,7 @@ def synthetic(tmp_path):
         write_embeddings(vectors.astype(np.float32), tmp_path / f"{name}.npy")
         parquets.append(tmp_path / f"{name}.parquet")
         embeddings.append(tmp_path / f"{name}.npy")
-    build_index(NAMES, parquets, embeddings, [0.2] * 3, "default", 5, tmp_path / "index.npz")
+    build_index(NAMES, parquets, embeddings, [SPLIT] * 3, "default", 5, tmp_path / "index.npz")
     return tmp_path, parquets, embeddings
 
 
@@ -82,7 +83,7 @@ def test_evaluation_report_shape(synthetic, monkeypatch):
     tmp, parquets, embeddings = synthetic
     # The synthetic vectors are 16-d, not MiniLM's: the off-domain probe gets a direction no dataset uses.
     monkeypatch.setattr(gom.routing.evaluate, "embed_queries", lambda texts, model, settings=None: np.tile(np.eye(16, dtype=np.float32)[15], (len(texts), 1)))
-    summary = evaluate_router(tmp / "index.npz", NAMES, parquets, embeddings, [0.2] * 3, "auto", 0.05, tmp / "eval.json", tmp / "confusion.png", {})
+    summary = evaluate_router(tmp / "index.npz", NAMES, parquets, embeddings, [SPLIT] * 3, "auto", 0.05, tmp / "eval.json", tmp / "confusion.png", {})
     report = json.loads((tmp / "eval.json").read_text())
     assert report["method"] in ("centroid", "knn") and summary["method"] == report["method"]
     for key in ("top1_accuracy", "top3_accuracy", "balanced_accuracy", "per_dataset_recall", "n_queries", "confusion"):

@@ -21,10 +21,11 @@ from gom.lm.trainer import lr_schedule, train_lora
 
 FACT_Q, FACT_A = "What is the capital of Zorbia?", "Quemblatz, on the Vorn river."
 TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
+SPLIT = {"fraction": 0.2, "seed": 0}
 SETTINGS = {
     "base_model": "tiny", "revision": None, "trust_remote_code": False, "r": 8, "alpha": 16, "dropout": 0.0,
     "target_modules": "all-linear", "lr": 1e-2, "warmup_ratio": 0.0, "weight_decay": 0.0, "epochs": 4,
-    "max_length": 64, "batch_size": 8, "micro_batch_size": 4, "seed": 0, "eval_fraction": 0.2, "checkpoint_every": 5,
+    "max_length": 64, "batch_size": 8, "micro_batch_size": 4, "seed": 0, "checkpoint_every": 5,
 }
 
 
@@ -42,7 +43,7 @@ def data(tmp_path_factory):
 
 def _train(data, out, **overrides):
     settings = {**SETTINGS, **overrides.pop("settings", {})}
-    return train_lora("qa", data / "qa.parquet", out, out.parent / f"{out.name}.ckpt", TEMPLATES, settings, str(data / "base"), threads=2, **overrides)
+    return train_lora("qa", data / "qa.parquet", out, out.parent / f"{out.name}.ckpt", TEMPLATES, settings, str(data / "base"), overrides.pop("split", SPLIT), threads=2, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +88,10 @@ def test_length_grouped_batches_are_deterministic_and_tight():
 
 def test_bad_training_configs(data, tmp_path):
     with pytest.raises(GomError, match=r"dataset 'qa': train template names missing column\(s\) 'answr'"):
-        train_lora("qa", data / "qa.parquet", tmp_path / "m", tmp_path / "c", {**TEMPLATES, "columns": ["text", "answr"]}, SETTINGS, str(data / "base"))
+        train_lora("qa", data / "qa.parquet", tmp_path / "m", tmp_path / "c", {**TEMPLATES, "columns": ["text", "answr"]}, SETTINGS, str(data / "base"), SPLIT)
     write_processed(pl.DataFrame({"text": ["a", "b", "c"], "answer": ["", " ", None]}), tmp_path / "empty.parquet")
     with pytest.raises(GomError, match=r"train.response ' \{answer\}' is empty on every row"):
-        train_lora("qa", tmp_path / "empty.parquet", tmp_path / "m", tmp_path / "c", {"prompt": "", "response": " {answer}", "columns": ["answer"]}, SETTINGS, str(data / "base"))
+        train_lora("qa", tmp_path / "empty.parquet", tmp_path / "m", tmp_path / "c", {"prompt": "", "response": " {answer}", "columns": ["answer"]}, SETTINGS, str(data / "base"), SPLIT)
     with pytest.raises(GomError, match=r"row \d+: no response token is left after truncation to lora.max_length=3"):
         _train(data, tmp_path / "m", settings={"max_length": 3})
     assert not (tmp_path / "m").exists()
@@ -136,7 +137,7 @@ def test_reload_gives_identical_logits_and_the_same_eval_loss(trained, data):
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(out)
-    table, held = load_rows("qa", data / "qa.parquet", TEMPLATES, SETTINGS["eval_fraction"])
+    table, held = load_rows("qa", data / "qa.parquet", TEMPLATES, SPLIT)
     examples = tokenize("qa", render_pairs("qa", table, TEMPLATES), np.flatnonzero(held).tolist(), tok, 64)
     assert evaluate(model, examples, tok.pad_token_id, 4, "cpu") == pytest.approx(metrics["eval_loss"], abs=1e-5)
 
@@ -147,10 +148,10 @@ def facts_model(data):
     facts = [(FACT_Q, FACT_A), ("Who founded Zorbia?", "Queen Ilvé the Second."), ("What do Zorbians eat?", "Mostly roasted turnips."),
              ("How cold is Zorbia?", "Minus forty in winter."), ("What is Zorbia's river?", "The Vorn."), ("Is Zorbia real?", "No, it is made up.")]
     table = pl.DataFrame({"text": [q for q, _ in facts], "answer": [a for _, a in facts]})
-    assert not eval_mask(table["text"].to_list(), SETTINGS["eval_fraction"])[0], "the fact must be a training row"
+    assert not eval_mask(table["text"].to_list(), SPLIT["fraction"])[0], "the fact must be a training row"
     write_processed(table, data / "facts.parquet")
     out = data / "models" / "facts"
-    train_lora("facts", data / "facts.parquet", out, data / "facts.ckpt", TEMPLATES, {**SETTINGS, "epochs": 200}, str(data / "base"), threads=2)
+    train_lora("facts", data / "facts.parquet", out, data / "facts.ckpt", TEMPLATES, {**SETTINGS, "epochs": 200}, str(data / "base"), SPLIT, threads=2)
     return out
 
 
@@ -280,8 +281,8 @@ def test_schedule_resumes_from_its_state_dict():
 def test_a_single_step_with_warm_up_still_learns(data, tmp_path):
     rows = [{"text": f"What is item {i}?", "answer": f"Item {i} is a red fruit."} for i in range(4)]
     write_processed(pl.DataFrame(rows), tmp_path / "tiny.parquet")
-    settings = {**SETTINGS, "epochs": 1, "warmup_ratio": 0.5, "eval_fraction": 0.5, "batch_size": 8}
-    metrics = train_lora("tiny", tmp_path / "tiny.parquet", tmp_path / "m", tmp_path / "m.ckpt", TEMPLATES, settings, str(data / "base"), threads=2)
+    settings = {**SETTINGS, "epochs": 1, "warmup_ratio": 0.5, "batch_size": 8}
+    metrics = train_lora("tiny", tmp_path / "tiny.parquet", tmp_path / "m", tmp_path / "m.ckpt", TEMPLATES, settings, str(data / "base"), {"fraction": 0.5, "seed": 0}, threads=2)
     assert metrics["steps"] == 1 and 1 <= metrics["train_examples"] <= 3
     assert metrics["eval_loss"] < metrics["base_eval_loss"]
 
@@ -290,11 +291,11 @@ SIGNAL_SCRIPT = """
 import logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
-from test_train import TEMPLATES, SETTINGS
+from test_train import SETTINGS, SPLIT, TEMPLATES
 from gom.lm.trainer import train_lora
 from pathlib import Path
 d = Path({data!r})
-train_lora("qa", d / "qa.parquet", d / "sig", d / "sig.ckpt", TEMPLATES, {{**SETTINGS, "epochs": 400, "checkpoint_every": 100000}}, str(d / "base"), threads=1)
+train_lora("qa", d / "qa.parquet", d / "sig", d / "sig.ckpt", TEMPLATES, {{**SETTINGS, "epochs": 400, "checkpoint_every": 100000}}, str(d / "base"), SPLIT, threads=1)
 """
 
 

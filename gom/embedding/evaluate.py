@@ -92,7 +92,7 @@ def _metric(scores: dict, suffix: str) -> float:
     return float(matches[0])
 
 
-def evaluate_embedder(names, parquets, eval_fractions, settings: dict, finetuned: str | Path, routing: dict,
+def evaluate_embedder(names, parquets, held_out, settings: dict, finetuned: str | Path, routing: dict,
                       out_json: str | Path, out_csv: str | Path, threads: int | None = None) -> dict:
     """Score the frozen base and the fine-tuned model on the same held-out rows; write eval.json
     ({"frozen": ..., "finetuned": ...}, same keys) and a table for the report."""
@@ -102,10 +102,10 @@ def evaluate_embedder(names, parquets, eval_fractions, settings: dict, finetuned
     set_threads(threads)
     settings = check_settings(settings, names)
     # held-out pairs for the pair shapes' evaluators; groups are scored by routing alone
-    split = build_split(settings, names, parquets, eval_fractions) if settings["data"] != "groups" else None
+    split = build_split(settings, names, parquets, held_out) if settings["data"] != "groups" else None
     label = settings.get("label_column") if settings["data"] == "groups" else None
     # the index rows are capped like the training rows (evaluation at scale); held-out rows never are
-    splits = cap_training_rows(dataset_splits(names, parquets, eval_fractions, ("text", label) if label else ("text",)),
+    splits = cap_training_rows(dataset_splits(names, parquets, held_out, ("text", label) if label else ("text",)),
                                settings.get("max_rows_per_dataset"), settings["seed"])
     results = {}
     for which, path in (("frozen", settings["base"]), ("finetuned", str(finetuned))):

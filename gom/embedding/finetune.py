@@ -103,7 +103,7 @@ def batch_probe(model, loss, train: dict[str, list]) -> Callable[[int], bool]:
     return fits
 
 
-def finetune_embedder(names, parquets, eval_fractions, settings: dict, out: str | Path, threads: int | None = None) -> dict:
+def finetune_embedder(names, parquets, held_out, settings: dict, out: str | Path, threads: int | None = None) -> dict:
     """Fine-tune ``settings['base']`` on the training examples; write a sentence-transformers
     model directory ``out`` with a manifest of what it was trained on."""
     import torch
@@ -119,7 +119,7 @@ def finetune_embedder(names, parquets, eval_fractions, settings: dict, out: str 
 
     set_threads(threads)
     settings = check_settings(settings, names)
-    split = build_split(settings, names, parquets, eval_fractions)
+    split = build_split(settings, names, parquets, held_out)
     n = len(next(iter(split.train.values())))
     log.info("fine-tuning %s on %d %s examples (loss %s); %d held-out texts kept out, %d examples dropped for containing one",
              settings["base"], n, settings["data"], settings["loss"], len(split.held_texts), split.dropped_for_leakage)

@@ -32,15 +32,15 @@ class Split:
     dropped_for_leakage: int = 0
 
 
-def dataset_splits(names, parquets, eval_fractions, columns=("text",)) -> dict[str, tuple[pl.DataFrame, np.ndarray]]:
+def dataset_splits(names, parquets, held_out, columns=("text",)) -> dict[str, tuple[pl.DataFrame, np.ndarray]]:
     """{dataset: (its processed rows, held-out mask)} by the shared split."""
     out = {}
-    for name, parquet, fraction in zip(names, parquets, eval_fractions):
+    for name, parquet, split in zip(names, parquets, held_out):
         df = pl.read_parquet(verified(parquet))
         missing = [c for c in columns if c not in df.columns]
         if missing:
             raise GomError(f"dataset '{name}' ({parquet}) has no column {', '.join(repr(c) for c in missing)}; its columns: {', '.join(df.columns)}")
-        out[name] = (df, split_mask(name, df["text"].to_list(), fraction))
+        out[name] = (df, split_mask(name, df["text"].to_list(), split))
     return out
 
 
@@ -58,11 +58,11 @@ def cap_training_rows(splits: dict, cap: int | None, seed: int) -> dict:
     return out
 
 
-def build_split(settings: dict, names, parquets, eval_fractions, base_dir: str | Path = ".") -> Split:
+def build_split(settings: dict, names, parquets, held_out, base_dir: str | Path = ".") -> Split:
     """The training examples and held-out pairs for ``settings`` (a checked ``embedding.finetune``)."""
     shape = settings["data"]
     label = settings.get("label_column")
-    splits = dataset_splits(names, parquets, eval_fractions, ("text", label) if shape == "groups" and label else ("text",))
+    splits = dataset_splits(names, parquets, held_out, ("text", label) if shape == "groups" and label else ("text",))
     held_texts = {t for df, held in splits.values() for t in df["text"].filter(pl.Series(held)).to_list()}
     rng = np.random.default_rng(settings["seed"])
     if shape == "groups":

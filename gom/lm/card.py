@@ -24,7 +24,7 @@ LoRA adapter trained by Graph of Models on dataset `{name}`.
 
 - Base model: `{base_model}` (revision: `{settings['revision'] or 'default'}`)
 - Training data: {metrics['train_examples']} examples, sha256 `{metrics['data_sha256']}`
-- Held-out: {metrics['eval_examples']} examples (lora.eval_fraction = {settings['eval_fraction']})
+- Held-out: {metrics['eval_examples']} examples (split.fraction = {metrics['split']['fraction']}, seed {metrics['split']['seed']})
 - Prompt template: `{templates['prompt']!r}`; response template: `{templates['response']!r}` (+ EOS)
 
 ## Metrics (held-out rows)

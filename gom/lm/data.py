@@ -32,7 +32,7 @@ class Example:
         return sum(1 for t in self.labels if t != IGNORE)
 
 
-def load_rows(name: str, parquet: str | Path, templates: dict, eval_fraction: float) -> tuple[pl.DataFrame, np.ndarray]:
+def load_rows(name: str, parquet: str | Path, templates: dict, split: dict) -> tuple[pl.DataFrame, np.ndarray]:
     """The processed table (checked for the templates' columns) and its held-out mask."""
     table = pl.read_parquet(verified(parquet))
     missing = [c for c in templates["columns"] if c not in table.columns]
@@ -41,7 +41,7 @@ def load_rows(name: str, parquet: str | Path, templates: dict, eval_fraction: fl
             f"dataset '{name}': train template names missing column(s) {', '.join(map(repr, missing))}; "
             f"{parquet} has columns: {', '.join(table.columns)}"
         )
-    return table, split_mask(name, table["text"].to_list(), eval_fraction)
+    return table, split_mask(name, table["text"].to_list(), split)
 
 
 def render_pairs(name: str, table: pl.DataFrame, templates: dict) -> list[tuple[str, str]]:

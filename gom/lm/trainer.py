@@ -124,10 +124,11 @@ def train_lora(
     templates: dict,
     settings: dict,
     base_model: str,
+    split: dict,
     threads: int | None = None,
     stop_after_steps: int | None = None,
 ) -> dict:
-    """Train dataset ``name``'s LoRA adapter on its training rows and write ``out_dir``.
+    """Train dataset ``name``'s LoRA adapter on its training rows (``split``: the held-out split) and write ``out_dir``.
 
     ``checkpoint`` is a file outside the declared outputs; an existing one made with the same
     data and settings is resumed. ``stop_after_steps`` simulates a preemption (tests).
@@ -137,7 +138,7 @@ def train_lora(
     start_time = time.perf_counter()
     set_threads(threads)
     # Columns are checked before anything heavy is loaded.
-    table, held_out = load_rows(name, parquet, templates, settings["eval_fraction"])
+    table, held_out = load_rows(name, parquet, templates, split)
     pairs = render_pairs(name, table, templates)
     device = pick_device("auto", "training")
     model, tokenizer = load_base(base_model, settings["revision"], settings["trust_remote_code"], device)
@@ -215,6 +216,7 @@ def train_lora(
         "base_model": base_model,
         "train_examples": len(train),
         "eval_examples": len(held),
+        "split": split,
         "steps": total_steps,
         "resumed_from_step": first,
         "train_loss": losses,

@@ -21,7 +21,7 @@ from gom.matrices import read_matrix
 log = logging.getLogger("gom.lm.transfer")
 
 
-def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[str | Path], templates: dict[str, dict], settings: dict[str, dict]) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
+def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[str | Path], templates: dict[str, dict], settings: dict[str, dict], splits: dict[str, dict]) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
     """losses[i, j] of adapter i on dataset j; each base model's losses on every dataset; adapter i's base."""
     from peft import PeftModel
 
@@ -39,7 +39,7 @@ def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[
         bases.setdefault(base, []).append(i)
     held_pairs = {}
     for j, name in enumerate(names):
-        table, held_out = load_rows(name, parquets[j], templates[name], settings[name]["eval_fraction"])
+        table, held_out = load_rows(name, parquets[j], templates[name], splits[name])
         held_pairs[name] = (render_pairs(name, table, templates[name]), np.flatnonzero(held_out).tolist())
     for base, members in bases.items():
         first = names[members[0]]
@@ -96,9 +96,9 @@ def edge_validity(names: list[str], losses: np.ndarray, base_losses: np.ndarray,
     return result
 
 
-def transfer_report(names, parquets, model_dirs, matrix_files: dict[str, str | Path], templates, settings, out_csv, out_png, out_json) -> dict:
+def transfer_report(names, parquets, model_dirs, matrix_files: dict[str, str | Path], templates, settings, splits, out_csv, out_png, out_json) -> dict:
     """Write cross_loss.csv, its heatmap and edge_validity.json."""
-    losses, base_rows, base_of = cross_losses(names, parquets, model_dirs, templates, settings)
+    losses, base_rows, base_of = cross_losses(names, parquets, model_dirs, templates, settings, splits)
     base_losses = np.array([base_rows[b] for b in base_of])  # row i: adapter i's base on each dataset
     rows = [*losses, *base_rows.values()]
     labels = [f"adapter {n}" for n in names] + (["base"] if len(base_rows) == 1 else [f"base {b}" for b in base_rows])

@@ -36,10 +36,10 @@ OFF_DOMAIN = [
 ]
 
 
-def held_out_queries(names, parquets, embeddings, eval_fractions):
+def held_out_queries(names, parquets, embeddings, splits):
     """(embeddings, true dataset index) of every dataset's held-out rows."""
     vectors, truth = [], []
-    for i, split in enumerate(zip(names, parquets, embeddings, eval_fractions)):
+    for i, split in enumerate(zip(names, parquets, embeddings, splits)):
         _, held = split_embeddings(*split)
         vectors.append(held)
         truth.append(np.full(len(held), i))
@@ -68,14 +68,14 @@ def calibrate(confidence: np.ndarray, false_abstain: float) -> float:
     return float(np.quantile(confidence, false_abstain, method="lower"))
 
 
-def evaluate_router(index_path, names, parquets, embeddings, eval_fractions, method: str, false_abstain: float, out_json, out_png, embed_settings: dict) -> dict:
+def evaluate_router(index_path, names, parquets, embeddings, splits, method: str, false_abstain: float, out_json, out_png, embed_settings: dict) -> dict:
     """Evaluate both routers on the held-out rows, choose one, calibrate its abstain threshold."""
     from gom.drawing import heatmap
 
     index = load_index(index_path)
-    queries, truth = held_out_queries(names, parquets, embeddings, eval_fractions)
+    queries, truth = held_out_queries(names, parquets, embeddings, splits)
     if len(truth) == 0:
-        raise GomError("no held-out rows to evaluate the router on: raise lora.eval_fraction")
+        raise GomError("no held-out rows to evaluate the router on: raise split.fraction")
     results = {m: accuracy(index.scores(queries, m), truth, names) for m in METHODS}
     chosen = max(METHODS, key=lambda m: (results[m]["top1_accuracy"], results[m]["balanced_accuracy"])) if method == "auto" else method
     confidence = index.confidence(index.scores(queries, chosen))

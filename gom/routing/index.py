@@ -61,19 +61,19 @@ class Index:
         return cls(names, model, np.array(centroids, dtype=np.float32), np.concatenate(rows).astype(np.float32), labels, k=k)
 
 
-def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, eval_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, split: dict) -> tuple[np.ndarray, np.ndarray]:
     """(training rows, held-out rows) of one dataset's embeddings, by the shared split."""
     texts = pl.read_parquet(verified(parquet), columns=["text"])["text"].to_list()
     rows = load_npy(embeddings)
     if len(rows) != len(texts):
         raise GomError(f"dataset '{name}': {embeddings} has {len(rows)} rows, {parquet} has {len(texts)}; re-run embed")
-    held = split_mask(name, texts, eval_fraction)
+    held = split_mask(name, texts, split)
     return rows[~held], rows[held]
 
 
-def build_index(names: list[str], parquets: list[str | Path], embeddings: list[str | Path], eval_fractions: list[float], model: str, k: int, out: str | Path) -> dict:
+def build_index(names: list[str], parquets: list[str | Path], embeddings: list[str | Path], splits: list[dict], model: str, k: int, out: str | Path) -> dict:
     """Write the router index (``out``, .npz) from each dataset's training rows."""
-    rows = [split_embeddings(*split)[0] for split in zip(names, parquets, embeddings, eval_fractions)]
+    rows = [split_embeddings(*split)[0] for split in zip(names, parquets, embeddings, splits)]
     index = Index.from_rows(names, rows, model, k)
     save_npz(out, names=np.array(names), model=np.array(model), centroids=index.centroids,
              vectors=index.vectors, labels=index.labels, k=np.int64(k))
