@@ -54,12 +54,19 @@ def bench_mean_cosine(sizes, dim=384):
     for n in sizes:
         a = rng.normal(size=(n, dim)).astype(np.float32)
         b = (rng.normal(size=(n, dim)) + 0.05).astype(np.float32)
-        naive, t_naive, m_naive = measure(lambda: float(cosine_similarity(a, b).mean(dtype=np.float64)))
-        ours, t_ours, m_ours = measure(lambda: float(mean_unit_vector(a) @ mean_unit_vector(b)))
-        rows.append({
-            "rows": n, "naive_s": t_naive, "ours_s": t_ours, "speedup": t_naive / t_ours,
-            "naive_peak_mb": m_naive / 2**20, "ours_peak_mb": m_ours / 2**20, "abs_diff": abs(naive - ours),
-        })
+        naive, t_naive, m_naive = measure(lambda a=a, b=b: float(cosine_similarity(a, b).mean(dtype=np.float64)))
+        ours, t_ours, m_ours = measure(lambda a=a, b=b: float(mean_unit_vector(a) @ mean_unit_vector(b)))
+        rows.append(
+            {
+                "rows": n,
+                "naive_s": t_naive,
+                "ours_s": t_ours,
+                "speedup": t_naive / t_ours,
+                "naive_peak_mb": m_naive / 2**20,
+                "ours_peak_mb": m_ours / 2**20,
+                "abs_diff": abs(naive - ours),
+            }
+        )
     return rows
 
 
@@ -95,7 +102,17 @@ def bench_all_pairs(n_datasets, n_rows, workdir: Path):
     edge_files = []
     for a, b in pairs:
         path = workdir / f"{a}__{b}.json"
-        path.write_text(json.dumps({"a": a, "b": b, "rows_a": n_rows, "rows_b": n_rows, "metrics": pair_metrics(profiles[a], profiles[b], metrics)}))
+        path.write_text(
+            json.dumps(
+                {
+                    "a": a,
+                    "b": b,
+                    "rows_a": n_rows,
+                    "rows_b": n_rows,
+                    "metrics": pair_metrics(profiles[a], profiles[b], metrics),
+                }
+            )
+        )
         edge_files.append(path)
     t_edges = time.perf_counter() - start
     per_metric = {}
@@ -109,8 +126,12 @@ def bench_all_pairs(n_datasets, n_rows, workdir: Path):
     out.mkdir()
     start = time.perf_counter()
     build_similarity_graph(
-        names, edge_files, [workdir / f"{n}.npz" for n in names], metrics,
-        {m: out / f"matrix_{m}.csv" for m in metrics}, out / "graph.graphml",
+        names,
+        edge_files,
+        [workdir / f"{n}.npz" for n in names],
+        metrics,
+        {m: out / f"matrix_{m}.csv" for m in metrics},
+        out / "graph.graphml",
         {m: (out / f"graph_{m}.png", out / f"graph_{m}.svg") for m in metrics},
         {"top_k": 3, "threshold": None, "layout": "fruchterman_reingold", "size": 1400, "seed": 42},
     )
@@ -121,8 +142,12 @@ def bench_all_pairs(n_datasets, n_rows, workdir: Path):
     emb = [e for _, _, e in synthetic_datasets(2, n_rows, seed=1)]
     _, t_naive_pair, _ = measure(lambda: cosine_similarity(emb[0], emb[1]).mean())
     return {
-        "datasets": n_datasets, "rows_each": n_rows, "pairs": len(pairs),
-        "profiles_s": t_profile, "edges_s": t_edges, "graph_s": t_graph,
+        "datasets": n_datasets,
+        "rows_each": n_rows,
+        "pairs": len(pairs),
+        "profiles_s": t_profile,
+        "edges_s": t_edges,
+        "graph_s": t_graph,
         "edge_ms_per_pair": 1000 * t_edges / len(pairs),
         "metric_ms_per_pair": {m: 1000 * t for m, t in per_metric.items()},
         "naive_mean_cosine_one_pair_s": t_naive_pair,
@@ -134,7 +159,9 @@ def snakemake(workdir: Path, *args):
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args],
-        capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     if proc.returncode:
         raise SystemExit(f"snakemake {args} failed:\n{proc.stderr[-3000:]}")
@@ -176,9 +203,14 @@ def main():
         tmp = Path(tmp)
         results["mean_cosine"] = bench_mean_cosine(sizes)
         print("\n## mean_cosine: mean vectors vs sklearn cosine_similarity(A, B).mean(), 384-d")
-        print(f"{'rows each':>10} {'naive s':>9} {'ours s':>9} {'speed-up':>9} {'naive MB':>9} {'ours MB':>9} {'|diff|':>9}")
+        print(
+            f"{'rows each':>10} {'naive s':>9} {'ours s':>9} {'speed-up':>9} {'naive MB':>9} {'ours MB':>9} {'|diff|':>9}"
+        )
         for r in results["mean_cosine"]:
-            print(f"{r['rows']:>10} {r['naive_s']:>9.3f} {r['ours_s']:>9.4f} {r['speedup']:>8.0f}x {r['naive_peak_mb']:>9.1f} {r['ours_peak_mb']:>9.1f} {r['abs_diff']:>9.1e}")
+            print(
+                f"{r['rows']:>10} {r['naive_s']:>9.3f} {r['ours_s']:>9.4f} {r['speedup']:>8.0f}x "
+                f"{r['naive_peak_mb']:>9.1f} {r['ours_peak_mb']:>9.1f} {r['abs_diff']:>9.1e}"
+            )
 
         (tmp / "pairs").mkdir()
         r = results["all_pairs"] = bench_all_pairs(n_datasets, n_rows, tmp / "pairs")
@@ -187,8 +219,10 @@ def main():
         print(f"edges, all 4 metrics:        {r['edges_s']:.1f} s ({r['edge_ms_per_pair']:.2f} ms per pair)")
         print("  per metric, ms per pair:   " + ", ".join(f"{m} {v:.3f}" for m, v in r["metric_ms_per_pair"].items()))
         print(f"graph (matrices, GraphML, 4 PNG+SVG): {r['graph_s']:.1f} s")
-        print(f"edge + graph stage total:    {r['edges_s'] + r['graph_s']:.1f} s "
-              f"(prototype's mean cosine alone, extrapolated from one pair: {r['naive_mean_cosine_all_pairs_s_extrapolated']:.0f} s)")
+        print(
+            f"edge + graph stage total:    {r['edges_s'] + r['graph_s']:.1f} s "
+            f"(prototype's mean cosine alone, extrapolated from one pair: {r['naive_mean_cosine_all_pairs_s_extrapolated']:.0f} s)"
+        )
 
         r = results["dry_run"] = bench_dry_run(n_datasets, tmp / "dry")
         print(f"\n## snakemake -n, {r['datasets']} datasets ({r['edge_jobs']} edge jobs): {r['dry_run_s']:.1f} s")

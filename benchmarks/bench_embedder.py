@@ -57,8 +57,23 @@ def main():
         shutil.copytree(REPO / "datasets" / "raw", tmp / "datasets" / "raw")
         shutil.copy(REPO / "config.yaml", tmp / "config.yaml")
         parquets = [f"datasets/processed/{n}.parquet" for n in names]
-        subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp), "--cores", str(args.threads), *parquets], capture_output=True,
-                       check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "-s",
+                str(REPO / "Snakefile"),
+                "-d",
+                str(tmp),
+                "--cores",
+                str(args.threads),
+                *parquets,
+            ],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
         parquets = [str(tmp / p) for p in parquets]
         for i in args.runs if args.runs is not None else range(len(RUNS)):
             settings = {**defaults, "device": "cpu", **RUNS[i]}
@@ -67,16 +82,43 @@ def main():
             lr, epochs = settings["lr"], settings["epochs"]
             out = tmp / f"model_{i}"
             start = time.perf_counter()
-            manifest = finetune_embedder(names, parquets, [{"fraction": 0.1, "seed": 0}] * len(names), settings, out, threads=args.threads)
+            manifest = finetune_embedder(
+                names, parquets, [{"fraction": 0.1, "seed": 0}] * len(names), settings, out, threads=args.threads
+            )
             seconds = time.perf_counter() - start
-            evaluate_embedder(names, parquets, [{"fraction": 0.1, "seed": 0}] * len(names), settings, out, {"k": 10, "method": "auto"}, f"{out}.json", f"{out}.csv", threads=args.threads)
+            evaluate_embedder(
+                names,
+                parquets,
+                [{"fraction": 0.1, "seed": 0}] * len(names),
+                settings,
+                out,
+                {"k": 10, "method": "auto"},
+                f"{out}.json",
+                f"{out}.csv",
+                threads=args.threads,
+            )
             result = json.loads(Path(f"{out}.json").read_text())
-            rows.append({"data": settings["data"], "loss": loss, "lr": lr, "epochs": epochs, "examples": manifest["examples"], "train_seconds": round(seconds, 1),
-                         "held_out_queries": result["held_out_queries"], "frozen": result["frozen"], "finetuned": result["finetuned"]})
+            rows.append(
+                {
+                    "data": settings["data"],
+                    "loss": loss,
+                    "lr": lr,
+                    "epochs": epochs,
+                    "examples": manifest["examples"],
+                    "train_seconds": round(seconds, 1),
+                    "held_out_queries": result["held_out_queries"],
+                    "frozen": result["frozen"],
+                    "finetuned": result["finetuned"],
+                }
+            )
             f, t = result["frozen"], result["finetuned"]
-            print(f"{loss:32s} lr {lr:g} epochs {epochs}: centroid {f['routing_top1_centroid']:.3f} -> {t['routing_top1_centroid']:.3f}, "
-                  f"knn {f['routing_top1_knn']:.3f} -> {t['routing_top1_knn']:.3f}, routing_top1 {f['routing_top1']:.3f} -> {t['routing_top1']:.3f} "
-                  f"({seconds:.0f} s training)", flush=True)
+            print(
+                f"{loss:32s} lr {lr:g} epochs {epochs}: centroid {f['routing_top1_centroid']:.3f} -> {t['routing_top1_centroid']:.3f}, "
+                f"knn {f['routing_top1_knn']:.3f} -> {t['routing_top1_knn']:.3f}, routing_top1 "
+                f"{f['routing_top1']:.3f} -> {t['routing_top1']:.3f} "
+                f"({seconds:.0f} s training)",
+                flush=True,
+            )
             extra = [k for k in f if not k.startswith("routing")]
             if extra:
                 print("    " + ", ".join(f"{k} {f[k]:.3f} -> {t[k]:.3f}" for k in extra), flush=True)

@@ -41,9 +41,28 @@ def main():
         tmp = Path(tmp)
         shutil.copytree(REPO / "datasets/raw", tmp / "datasets/raw")
         shutil.copy(REPO / "config.yaml", tmp / "config.yaml")
-        subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp), "--cores", str(args.threads),
-                        "results/routing/eval.json"], check=True, capture_output=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-        texts = [t for p in sorted((tmp / "datasets/processed").glob("*.parquet")) for t in pl.read_parquet(p)["text"].to_list()]
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "-s",
+                str(REPO / "Snakefile"),
+                "-d",
+                str(tmp),
+                "--cores",
+                str(args.threads),
+                "results/routing/eval.json",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
+        texts = [
+            t
+            for p in sorted((tmp / "datasets/processed").glob("*.parquet"))
+            for t in pl.read_parquet(p)["text"].to_list()
+        ]
         rng = np.random.default_rng(0)
         queries = [texts[i] for i in rng.integers(0, len(texts), size=1000)]
         results = {"threads": args.threads}
@@ -60,15 +79,21 @@ def main():
             router.route(queries)
             batched = time.perf_counter() - start
             results[method] = {
-                "p50_ms": float(np.percentile(latencies, 50)), "p95_ms": float(np.percentile(latencies, 95)),
-                "batched_1000_s": batched, "batched_queries_per_s": 1000 / batched,
+                "p50_ms": float(np.percentile(latencies, 50)),
+                "p95_ms": float(np.percentile(latencies, 95)),
+                "batched_1000_s": batched,
+                "batched_queries_per_s": 1000 / batched,
             }
         results["chosen"] = json.loads((tmp / "results/routing/eval.json").read_text())["method"]
-    print(f"\n## routing latency on CPU ({args.threads} threads), embedding included; chosen router: {results['chosen']}")
+    print(
+        f"\n## routing latency on CPU ({args.threads} threads), embedding included; chosen router: {results['chosen']}"
+    )
     print(f"{'router':<10} {'p50 ms':>8} {'p95 ms':>8} {'1000 batched s':>15} {'queries/s':>10}")
     for method in ("centroid", "knn"):
         r = results[method]
-        print(f"{method:<10} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['batched_1000_s']:>15.2f} {r['batched_queries_per_s']:>10.0f}")
+        print(
+            f"{method:<10} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['batched_1000_s']:>15.2f} {r['batched_queries_per_s']:>10.0f}"
+        )
     print("goal: p50 at most 20 ms on 2 cores")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

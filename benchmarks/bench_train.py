@@ -22,9 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gom.lm.base import build_tiny_base  # noqa: E402
 from gom.config import FORMATS_BY_SUFFIX  # noqa: E402
 from gom.convert import convert_dataset  # noqa: E402
+from gom.lm.base import build_tiny_base  # noqa: E402
 from gom.lm.data import collate, length_grouped_batches, render_pairs, tokenize  # noqa: E402
 from gom.lm.loading import add_lora  # noqa: E402
 from gom.lm.trainer import train_step  # noqa: E402
@@ -38,9 +38,17 @@ def qwen3_06b_shape(vocab_size: int):
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
     config = Qwen3Config(
-        vocab_size=151936, hidden_size=1024, intermediate_size=3072, num_hidden_layers=28,
-        num_attention_heads=16, num_key_value_heads=8, head_dim=128, max_position_embeddings=40960,
-        rope_theta=1000000, tie_word_embeddings=True, rms_norm_eps=1e-6,
+        vocab_size=151936,
+        hidden_size=1024,
+        intermediate_size=3072,
+        num_hidden_layers=28,
+        num_attention_heads=16,
+        num_key_value_heads=8,
+        head_dim=128,
+        max_position_embeddings=40960,
+        rope_theta=1000000,
+        tie_word_embeddings=True,
+        rms_norm_eps=1e-6,
     )
     return Qwen3ForCausalLM(config)
 
@@ -52,7 +60,11 @@ def run(model, examples, pad_id, device, micro_batch_size, accum, pad_to=None, m
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=2e-4)
     lengths = [len(e.input_ids) for e in examples]
-    batches = [[i] for i in range(len(examples))] if micro_batch_size == 1 else length_grouped_batches(lengths, micro_batch_size, 0, 0)
+    batches = (
+        [[i] for i in range(len(examples))]
+        if micro_batch_size == 1
+        else length_grouped_batches(lengths, micro_batch_size, 0, 0)
+    )
     if max_examples:
         keep, n = [], 0
         for b in batches:
@@ -67,19 +79,31 @@ def run(model, examples, pad_id, device, micro_batch_size, accum, pad_to=None, m
     supervised = tokens = padded = 0
     start = time.perf_counter()
     for s in range(0, len(batches), accum):
-        step = train_step(model, [collate([examples[i] for i in b], pad_id, pad_to) for b in batches[s : s + accum]], optimizer, device)
+        step = train_step(
+            model,
+            [collate([examples[i] for i in b], pad_id, pad_to) for b in batches[s : s + accum]],
+            optimizer,
+            device,
+        )
         supervised, tokens, padded = supervised + step["supervised"], tokens + step["tokens"], padded + step["padded"]
     if device == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None
-    return {"supervised_tokens_per_s": supervised / seconds, "padding_fraction": padded / tokens, "seconds": seconds,
-            "examples": sum(len(b) for b in batches), "peak_memory_mb": peak}
+    return {
+        "supervised_tokens_per_s": supervised / seconds,
+        "padding_fraction": padded / tokens,
+        "seconds": seconds,
+        "examples": sum(len(b) for b in batches),
+        "peak_memory_mb": peak,
+    }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qwen3-0.6b-shape", dest="big", action="store_true", help="random model of Qwen3-0.6B's shape (use on a GPU)")
+    parser.add_argument(
+        "--qwen3-0.6b-shape", dest="big", action="store_true", help="random model of Qwen3-0.6B's shape (use on a GPU)"
+    )
     parser.add_argument("--examples", type=int, default=None, help="examples per run (default: all training rows)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each recipe; the median is reported")
@@ -93,7 +117,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         raw = REPO / "datasets/raw/recipes.jsonl"
-        source = {"path": str(raw), "format": FORMATS_BY_SUFFIX[".jsonl"], "encoding": "utf-8", "rename": {"ingredients": "text"}}
+        source = {
+            "path": str(raw),
+            "format": FORMATS_BY_SUFFIX[".jsonl"],
+            "encoding": "utf-8",
+            "rename": {"ingredients": "text"},
+        }
         convert_dataset("recipes", [source], tmp / "recipes.parquet", tmp / "stats.json")
         import polars as pl
 
@@ -114,8 +143,13 @@ def main():
         n = args.examples or len(examples)
 
         def median_run(**kw):
-            runs = sorted((run(fresh(), examples, tokenizer.pad_token_id, device, max_examples=n, **kw) for _ in range(args.repeats)),
-                          key=lambda r: r["supervised_tokens_per_s"])
+            runs = sorted(
+                (
+                    run(fresh(), examples, tokenizer.pad_token_id, device, max_examples=n, **kw)
+                    for _ in range(args.repeats)
+                ),
+                key=lambda r: r["supervised_tokens_per_s"],
+            )
             return {**runs[len(runs) // 2], "all_tokens_per_s": [r["supervised_tokens_per_s"] for r in runs]}
 
         results = {
@@ -125,11 +159,16 @@ def main():
             "gom: length-grouped batches of 16": median_run(micro_batch_size=16, accum=1),
         }
     proto, ours = results["prototype: pad to 256, batch 1"], results["gom: length-grouped batches of 16"]
-    print(f"\n## LoRA training throughput, {results['model']} on {results['device']}, {ours['examples']} recipe examples")
+    print(
+        f"\n## LoRA training throughput, {results['model']} on {results['device']}, {ours['examples']} recipe examples"
+    )
     print(f"{'recipe':<46} {'sup. tok/s':>11} {'padding':>8} {'seconds':>8} {'GPU MB':>8}")
     for name in ("prototype: pad to 256, batch 1", "gom: length-grouped batches of 16"):
         r = results[name]
-        print(f"{name:<46} {r['supervised_tokens_per_s']:>11.0f} {100 * r['padding_fraction']:>7.1f}% {r['seconds']:>8.1f} {r['peak_memory_mb'] or 0:>8.0f}")
+        print(
+            f"{name:<46} {r['supervised_tokens_per_s']:>11.0f} {100 * r['padding_fraction']:>7.1f}% "
+            f"{r['seconds']:>8.1f} {r['peak_memory_mb'] or 0:>8.0f}"
+        )
     ratio = ours["supervised_tokens_per_s"] / proto["supervised_tokens_per_s"]
     results["ratio"] = ratio
     print(f"speed-up: {ratio:.1f}x, median of {args.repeats} runs each (goal: at least 3x, padding at most 10%)")

@@ -10,6 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from gom import paths
 from gom.errors import GomError
 
 
@@ -56,7 +57,9 @@ def checked_text(text: str, source: str) -> str:
     try:
         raw = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError as e:
-        raise GomError(f"{source} holds a lone surrogate (U+{ord(text[e.start]):04X}) at character {e.start}, which is not text: give it as UTF-8") from None
+        raise GomError(
+            f"{source} holds a lone surrogate (U+{ord(text[e.start]):04X}) at character {e.start}, which is not text: give it as UTF-8"
+        ) from None
     return decode(raw, source)
 
 
@@ -72,7 +75,9 @@ def _query_text(query: str | None, file: str | None) -> tuple[str, str]:
             raise GomError(f"cannot read {source}: {e.strerror}") from None
     if query == "-":
         source, stdin = "the query read from standard input", sys.stdin
-        return (decode(stdin.buffer.read(), source) if hasattr(stdin, "buffer") else checked_text(stdin.read(), source)), source
+        return (
+            decode(stdin.buffer.read(), source) if hasattr(stdin, "buffer") else checked_text(stdin.read(), source)
+        ), source
     if query is None:
         raise GomError("no query: give it as an argument, '-' to read it from standard input, or --file PATH")
     return checked_text(query, "the query"), "the query"
@@ -84,7 +89,9 @@ def read_query(query: str | None, file: str | None) -> str:
     if file is not None or query == "-":
         text = text.rstrip("\r\n")  # the newline that ends a file or `echo` is not part of the question
     if not text.strip():
-        raise GomError(f"{source} is empty: give the question as an argument, '-' to read it from standard input, or --file PATH")
+        raise GomError(
+            f"{source} is empty: give the question as an argument, '-' to read it from standard input, or --file PATH"
+        )
     return text
 
 
@@ -95,7 +102,9 @@ def _generate(args) -> int:
     if not model_dir.exists():
         known = sorted(p.parent.name for p in Path(args.models_dir).glob("*/adapter_config.json"))
         hint = f"; built miniModels: {', '.join(known)}" if known else ""
-        raise GomError(f"no miniModel '{args.model}' in {args.models_dir}/ (build it with `snakemake --cores all {model_dir}`){hint}")
+        raise GomError(
+            f"no miniModel '{args.model}' in {args.models_dir}/ (build it with `snakemake --cores all {model_dir}`){hint}"
+        )
     model = MiniModel(model_dir, trust_remote_code=args.trust_remote_code, base_model=args.base_model)
     print(model.generate(args.query, max_new_tokens=args.max_new_tokens, raw=args.raw, temperature=args.temperature))
     return 0
@@ -110,7 +119,9 @@ def _route(args) -> int:
         print(dumps(results))
         return 0
     if results["abstained"]:
-        print(f"no suitable miniModel (best score {results['ranking'][0]['score']:.3f} < threshold {results['threshold']:.3f})")
+        print(
+            f"no suitable miniModel (best score {results['ranking'][0]['score']:.3f} < threshold {results['threshold']:.3f})"
+        )
     for i, r in enumerate(results["ranking"], 1):
         mark = " <- chosen" if r["model"] == results["choice"] else ""
         print(f"{i}. {r['model']:<24} {r['score']:.4f}{mark}")
@@ -129,11 +140,16 @@ def _ask(args) -> int:
         from gom.lm.generate import BaseModel
 
         print("[no suitable miniModel: answering with the base model]", file=sys.stderr)
-        answer = BaseModel.of(models, route["ranking"][0]["model"], **loading).generate(args.query, max_new_tokens=args.max_new_tokens)
+        answer = BaseModel.of(models, route["ranking"][0]["model"], **loading).generate(
+            args.query, max_new_tokens=args.max_new_tokens
+        )
     else:
         model_dir = models / route["choice"]
         if not (model_dir / "adapter_config.json").exists():
-            raise GomError(f"the router chose '{route['choice']}', but {model_dir}/ holds no miniModel: build it with `snakemake --cores all {model_dir}`")
+            raise GomError(
+                f"the router chose '{route['choice']}', but {model_dir}/ holds no miniModel: build it with "
+                f"`snakemake --cores all {model_dir}`"
+            )
         print(f"[{route['choice']}, score {route['ranking'][0]['score']:.3f}]", file=sys.stderr)
         answer = MiniModel(model_dir, **loading).generate(args.query, max_new_tokens=args.max_new_tokens)
     print(answer)
@@ -163,12 +179,25 @@ def _add_query(parser: argparse.ArgumentParser, name: str, help: str) -> None:
 
 
 def _add_model_trust(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-model", metavar="PATH", help="load this base model (hub id or directory) instead of the one the miniModel's gom.json names")
-    parser.add_argument("--trust-remote-code", action="store_true", help="let the base model run the Python code it comes with (off by default; a model directory cannot turn it on)")
+    parser.add_argument(
+        "--base-model",
+        metavar="PATH",
+        help="load this base model (hub id or directory) instead of the one the miniModel's gom.json names",
+    )
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="let the base model run the Python code it comes with (off by default; a model directory cannot turn it on)",
+    )
 
 
 def _add_embedding_model(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--embedding-model", metavar="PATH", help="embed queries with this model instead of the one the router index names (which is only followed inside the working directory)")
+    parser.add_argument(
+        "--embedding-model",
+        metavar="PATH",
+        help="embed queries with this model instead of the one the router index names "
+        "(which is only followed inside the working directory)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,7 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="answer a prompt with one dataset's miniModel")
     _add_query(gen, "prompt", "the question; wrapped in the model's training prompt template unless --raw")
     gen.add_argument("--model", required=True, help="dataset name of the miniModel (a directory under --models-dir)")
-    gen.add_argument("--models-dir", default="models", help="where the workflow wrote the miniModels (default: models)")
+    gen.add_argument(
+        "--models-dir",
+        default=paths.MODELS_DIR,
+        help=f"where the workflow wrote the miniModels (default: {paths.MODELS_DIR})",
+    )
     gen.add_argument("--max-new-tokens", type=positive_int, default=128)
     gen.add_argument("--temperature", type=non_negative_float, default=0.0, help="0 (default) decodes greedily")
     gen.add_argument("--raw", action="store_true", help="send the prompt as given, without the training template")
@@ -188,28 +221,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query(route, "query", "the text to route")
     route.add_argument("--top-k", type=positive_int, default=3)
     route.add_argument("--json", action="store_true", help="print the ranking as JSON")
-    route.add_argument("--results", default="results/routing", help="the router's directory (default: results/routing)")
+    route.add_argument(
+        "--results", default=paths.ROUTING_DIR, help=f"the router's directory (default: {paths.ROUTING_DIR})"
+    )
     _add_embedding_model(route)
     route.set_defaults(func=_route)
 
     ask = sub.add_parser("ask", help="route a query and answer it with the chosen miniModel")
     _add_query(ask, "query", "the question")
-    ask.add_argument("--results", default="results/routing")
-    ask.add_argument("--models-dir", default="models")
+    ask.add_argument("--results", default=paths.ROUTING_DIR)
+    ask.add_argument("--models-dir", default=paths.MODELS_DIR)
     _add_embedding_model(ask)
     ask.add_argument("--max-new-tokens", type=positive_int, default=128)
     _add_model_trust(ask)
     ask.set_defaults(func=_ask)
 
     check = sub.add_parser("check-config", help="check a config file as the workflow would, without running it")
-    check.add_argument("config", nargs="?", default="config.yaml", help="the file (default: config.yaml); Snakemake reports only 'not valid YAML' for a --configfile, this names the line")
+    check.add_argument(
+        "config",
+        nargs="?",
+        default="config.yaml",
+        help="the file (default: config.yaml); Snakemake reports only 'not valid YAML' for a --configfile, this names the line",
+    )
     check.set_defaults(func=_check_config)
 
     nb = sub.add_parser("neighbours", help="a miniModel's nearest miniModels in the similarity graph")
     nb.add_argument("name")
     nb.add_argument("--metric", default="centroid_cosine")
     nb.add_argument("--top-k", type=positive_int, default=10)
-    nb.add_argument("--graph", default="results/graph", help="the graph's directory (default: results/graph)")
+    nb.add_argument("--graph", default=paths.GRAPH_DIR, help=f"the graph's directory (default: {paths.GRAPH_DIR})")
     nb.set_defaults(func=_neighbours)
     return parser
 

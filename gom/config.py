@@ -21,13 +21,13 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from gom.errors import GomError
+from gom.paths import PAIR_SEPARATOR
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
 
 # Letters, digits, '_' and '-', beginning and ending with a letter or digit: with '__' refused
 # inside names, "a__b" then splits into its two names in exactly one way.
 NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
-PAIR_SEPARATOR = "__"
 MAX_NAME = 100  # two names and the separator stay well inside a file name's 255 bytes
 # Directories under models/ that are not miniModels.
 RESERVED_NAMES = {"base", "embedder"}
@@ -97,7 +97,9 @@ def check_config_file(path: str | Path) -> dict:
     except yaml.YAMLError as e:
         raise GomError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
     except UnicodeDecodeError as e:
-        raise GomError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); save it as UTF-8") from None
+        raise GomError(
+            f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); save it as UTF-8"
+        ) from None
 
 
 def load(path: str | Path, base_dir: str | Path | None = None) -> tuple[dict, dict]:
@@ -153,7 +155,9 @@ def _schema_error_message(error) -> str:
 def check_schema(config: Mapping) -> None:
     """Raise GomError for the first schema violation, phrased for a person."""
     validator = Draft202012Validator(load_schema())
-    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+    )
     if errors:
         raise GomError(_schema_error_message(errors[0]))
 
@@ -165,7 +169,13 @@ def check_names(names: Iterable) -> None:
     lowered: dict[str, str] = {}
     for name in names:
         if not isinstance(name, str):
-            kind = "boolean" if isinstance(name, bool) else "number" if isinstance(name, (int, float)) else type(name).__name__
+            kind = (
+                "boolean"
+                if isinstance(name, bool)
+                else "number"
+                if isinstance(name, (int, float))
+                else type(name).__name__
+            )
             raise GomError(
                 f"dataset name {name!r} was read as a {kind}, not as text (YAML reads "
                 "e.g. 007 as 7 and yes as true): put the name in quotes in the config file"
@@ -177,9 +187,13 @@ def check_names(names: Iterable) -> None:
                 "names in edge files)"
             )
         if len(name) > MAX_NAME:
-            raise GomError(f"dataset name '{name[:20]}...' is {len(name)} characters long; use at most {MAX_NAME} (two names make an edge file's name)")
+            raise GomError(
+                f"dataset name '{name[:20]}...' is {len(name)} characters long; use at most {MAX_NAME} (two names make an edge file's name)"
+            )
         if name.lower() in RESERVED_NAMES:
-            raise GomError(f"dataset name '{name}' is reserved (models/{name.lower()} holds another model): rename the dataset")
+            raise GomError(
+                f"dataset name '{name}' is reserved (models/{name.lower()} holds another model): rename the dataset"
+            )
         other = lowered.setdefault(name.lower(), name)
         if other != name:
             raise GomError(
@@ -205,7 +219,9 @@ def resolve_sources(name: str, dataset: Mapping, base_dir: str | Path | None = N
         elif (base / pattern).is_file():
             matches = [pattern]
         elif (base / pattern).is_dir():
-            raise GomError(f"{where}: '{pattern}' is a directory; name a file, or its files with a glob such as '{pattern.rstrip('/')}/*.csv'")
+            raise GomError(
+                f"{where}: '{pattern}' is a directory; name a file, or its files with a glob such as '{pattern.rstrip('/')}/*.csv'"
+            )
         else:
             raise GomError(f"{where}: file '{pattern}' does not exist")
         encoding = source.get("encoding", "utf-8")
@@ -229,7 +245,9 @@ def resolve_sources(name: str, dataset: Mapping, base_dir: str | Path | None = N
     return resolved
 
 
-def prepare(config: dict, configfiles: Iterable[str | Path] = (), base_dir: str | Path | None = None) -> dict[str, list[dict]]:
+def prepare(
+    config: dict, configfiles: Iterable[str | Path] = (), base_dir: str | Path | None = None
+) -> dict[str, list[dict]]:
     """Check ``config`` (and the files it came from), fill in defaults, resolve every source.
 
     Returns ``{dataset name: [resolved source, ...]}``. Raises GomError on the first problem.
@@ -260,7 +278,8 @@ def warn_shared_files(sources: Mapping[str, list[dict]], base_dir: str | Path | 
     warnings = [
         f"gom: warning: file '{path}' is a source of datasets {', '.join(map(repr, dict.fromkeys(names)))}; "
         "their edge will be near 1 and the router cannot tell them apart"
-        for path, names in owners.items() if len(set(names)) > 1
+        for path, names in owners.items()
+        if len(set(names)) > 1
     ]
     for warning in warnings:
         print(warning, file=sys.stderr)
@@ -303,11 +322,17 @@ def train_templates(config: Mapping, name: str) -> dict:
     train = config["datasets"][name].get("train") or {}
     if "response" not in train:
         if "prompt" in train:
-            raise GomError(f"dataset '{name}': train.prompt is set but train.response is not; give both, or neither to train on the text as plain continuation")
+            raise GomError(
+                f"dataset '{name}': train.prompt is set but train.response is not; give both, or neither to "
+                "train on the text as plain continuation"
+            )
         prompt, response = "", "{text}"
     else:
         prompt, response = train.get("prompt", ""), train["response"]
-    columns = [*fields(prompt, f"dataset '{name}', train.prompt"), *fields(response, f"dataset '{name}', train.response")]
+    columns = [
+        *fields(prompt, f"dataset '{name}', train.prompt"),
+        *fields(response, f"dataset '{name}', train.response"),
+    ]
     if not fields(response, f"dataset '{name}', train.response") and not response.strip():
         raise GomError(f"dataset '{name}': train.response is empty; it must produce the text the model learns")
     return {"prompt": prompt, "response": response, "columns": list(dict.fromkeys(columns))}
@@ -316,7 +341,14 @@ def train_templates(config: Mapping, name: str) -> dict:
 # --------------------------------------------------------------------------- embedder fine-tuning
 
 LOSSES = {
-    "groups": ("mnrl", "batch_all_triplet", "batch_hard_triplet", "batch_semi_hard_triplet", "batch_hard_soft_margin_triplet", "contrastive"),
+    "groups": (
+        "mnrl",
+        "batch_all_triplet",
+        "batch_hard_triplet",
+        "batch_semi_hard_triplet",
+        "batch_hard_soft_margin_triplet",
+        "contrastive",
+    ),
     "pairs": ("mnrl", "mnrl_symmetric"),
     "scored_pairs": ("cosent", "cosine"),
 }
@@ -329,20 +361,36 @@ def check_settings(settings: dict, names: list[str]) -> dict:
     shape = settings["data"]
     loss = settings.get("loss") or DEFAULT_LOSS[shape]
     if loss not in LOSSES[shape]:
-        raise GomError(f"embedding.finetune.loss '{loss}' does not fit data '{shape}'; use one of: {', '.join(LOSSES[shape])}")
+        raise GomError(
+            f"embedding.finetune.loss '{loss}' does not fit data '{shape}'; use one of: {', '.join(LOSSES[shape])}"
+        )
     pairs = settings.get("pairs")
     if settings.get("label_column") and shape != "groups":
-        raise GomError(f"embedding.finetune.label_column is set but data is '{shape}'; label_column groups rows only with data: groups")
+        raise GomError(
+            f"embedding.finetune.label_column is set but data is '{shape}'; label_column groups rows only with data: groups"
+        )
     if shape == "groups":
         if pairs:
-            raise GomError("embedding.finetune.pairs is set but embedding.finetune.data is 'groups'; set data: pairs (or scored_pairs), or remove pairs")
+            raise GomError(
+                "embedding.finetune.pairs is set but embedding.finetune.data is 'groups'; set data: pairs (or "
+                "scored_pairs), or remove pairs"
+            )
     else:
         if not pairs:
-            raise GomError(f"embedding.finetune.data is '{shape}' but embedding.finetune.pairs is missing; name a dataset or path and its anchor/positive columns")
+            raise GomError(
+                f"embedding.finetune.data is '{shape}' but embedding.finetune.pairs is missing; name a dataset "
+                "or path and its anchor/positive columns"
+            )
         if ("dataset" in pairs) == ("path" in pairs):
-            raise GomError("embedding.finetune.pairs: give exactly one of 'dataset' (a configured dataset) or 'path' (a pair file)")
+            raise GomError(
+                "embedding.finetune.pairs: give exactly one of 'dataset' (a configured dataset) or 'path' (a pair file)"
+            )
         if "dataset" in pairs and pairs["dataset"] not in names:
-            raise GomError(f"embedding.finetune.pairs.dataset '{pairs['dataset']}' is not a configured dataset (datasets: {', '.join(names)})")
+            raise GomError(
+                f"embedding.finetune.pairs.dataset '{pairs['dataset']}' is not a configured dataset (datasets: {', '.join(names)})"
+            )
         if shape == "scored_pairs" and not pairs.get("score"):
-            raise GomError("embedding.finetune.data is 'scored_pairs' but embedding.finetune.pairs.score (the score column) is not set")
+            raise GomError(
+                "embedding.finetune.data is 'scored_pairs' but embedding.finetune.pairs.score (the score column) is not set"
+            )
     return {**settings, "loss": loss}

@@ -39,10 +39,17 @@ def _decode(path: Path, encoding: str, where: str) -> str:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
-        raise GomError(f"{where}: unknown encoding '{encoding}'; set 'encoding:' on this source to one Python knows (e.g. utf-8, latin1, cp1252, utf-16)") from None
+        raise GomError(
+            f"{where}: unknown encoding '{encoding}'; set 'encoding:' on this source to one Python knows (e.g. "
+            "utf-8, latin1, cp1252, utf-16)"
+        ) from None
     label, family = next(((label, family) for bom, label, family in BOMS if raw.startswith(bom)), (None, ""))
-    if label and (not codec.startswith(family) or codec.endswith(("-le", "-be")) and not label.lower().endswith(codec[-2:])):
-        raise GomError(f"{where}: the file starts with a {label} byte-order mark but is read as {encoding}; set 'encoding: {family}' on this source")
+    if label and (
+        not codec.startswith(family) or codec.endswith(("-le", "-be")) and not label.lower().endswith(codec[-2:])
+    ):
+        raise GomError(
+            f"{where}: the file starts with a {label} byte-order mark but is read as {encoding}; set 'encoding: {family}' on this source"
+        )
     nul = raw.find(b"\0", 0, 4096)
     if nul >= 0 and not codec.startswith(("utf-16", "utf-32")):
         raise GomError(
@@ -79,8 +86,11 @@ def read_source(source: dict, where: str) -> pl.DataFrame:
         if len(clash) > 1:
             renamed = [c for c in clash if c in rename]
             kept = [c for c in clash if c not in rename]
-            fix = (f"also rename the file's own '{kept[0]}' away, e.g. rename: {{{renamed[0]}: {name}, {kept[0]}: {kept[0]}_original}}"
-                   if kept else f"rename only one of them to '{name}'")
+            fix = (
+                f"also rename the file's own '{kept[0]}' away, e.g. rename: {{{renamed[0]}: {name}, {kept[0]}: {kept[0]}_original}}"
+                if kept
+                else f"rename only one of them to '{name}'"
+            )
             raise GomError(
                 f"{where}: after 'rename' {len(clash)} columns would be named '{name}': "
                 + ", ".join(f"'{c}' (renamed)" if c in rename else f"'{c}' (already in the file)" for c in clash)
@@ -136,7 +146,10 @@ def _check_fields(text: str, sep: str, where: str) -> None:
         header_line, start = reader.line_num, reader.line_num + 1
         repeated = sorted({c for c in header if header.count(c) > 1})
         if repeated:
-            raise GomError(f"{where}: the header (line {header_line}) names column(s) {', '.join(map(repr, repeated))} more than once; give every column its own name")
+            raise GomError(
+                f"{where}: the header (line {header_line}) names column(s) {', '.join(map(repr, repeated))} "
+                "more than once; give every column its own name"
+            )
         for row in reader:
             if row and len(row) != len(header):
                 raise GomError(
@@ -194,27 +207,40 @@ def _json_records(text: str, where: str) -> list[dict]:
     try:
         data = _loads(text, where)
     except json.JSONDecodeError as e:
-        hint = "; if it holds one JSON object per line, set 'format: jsonl' on this source" if e.msg == "Extra data" else ""
+        hint = (
+            "; if it holds one JSON object per line, set 'format: jsonl' on this source"
+            if e.msg == "Extra data"
+            else ""
+        )
         raise GomError(f"{where}: is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno}){hint}") from None
     if isinstance(data, list):
         if not data:
             raise GomError(f"{where}: holds no records (an empty JSON array)")
         bad = next((i for i, r in enumerate(data) if not isinstance(r, dict)), None)
         if bad is not None:
-            raise GomError(f"{where}: the item at index {bad} of the JSON array is {_what(data[bad])}, not an object; {RECORDS}")
+            raise GomError(
+                f"{where}: the item at index {bad} of the JSON array is {_what(data[bad])}, not an object; {RECORDS}"
+            )
         return data
     if not isinstance(data, dict):
         raise GomError(f"{where}: holds {_what(data)}, not an array of records; {RECORDS}")
     lists = [k for k, v in data.items() if isinstance(v, list)]
-    columns = data and (all(isinstance(v, dict) for v in data.values())
-                        or len(lists) == len(data) and not any(isinstance(x, dict) for k in lists for x in data[k]))
+    columns = data and (
+        all(isinstance(v, dict) for v in data.values())
+        or len(lists) == len(data)
+        and not any(isinstance(x, dict) for k in lists for x in data[k])
+    )
     if columns:
         raise GomError(
             f"{where}: looks like a column-oriented JSON object (keys {', '.join(map(repr, list(data)[:5]))} each hold a whole column), "
-            f"not an array of records; {RECORDS}: write it with one object per record, e.g. pandas df.to_json(path, orient=\"records\")"
+            f'not an array of records; {RECORDS}: write it with one object per record, e.g. pandas df.to_json(path, orient="records")'
         )
     if lists:
-        keys = f"key {lists[0]!r} holding a list" if len(lists) == 1 else f"keys {', '.join(map(repr, lists))} holding lists"
+        keys = (
+            f"key {lists[0]!r} holding a list"
+            if len(lists) == 1
+            else f"keys {', '.join(map(repr, lists))} holding lists"
+        )
         raise GomError(
             f"{where}: is a JSON object with {keys}, not an array of records; {RECORDS}: "
             f"extract the list of records into its own file as a JSON array of records (or as JSON lines, one record per line)"
@@ -231,7 +257,9 @@ def _jsonl_records(text: str, where: str):
         try:
             record = _loads(line, where, f"line {n}: ")
         except json.JSONDecodeError as e:
-            raise GomError(f"{where}: line {n} is not valid JSON: {e.msg} (column {e.colno}); each line must be one JSON object") from None
+            raise GomError(
+                f"{where}: line {n} is not valid JSON: {e.msg} (column {e.colno}); each line must be one JSON object"
+            ) from None
         if not isinstance(record, dict):
             raise GomError(
                 f"{where}: line {n} holds {_what(record)}, not a JSON object; each line must be one record like "
@@ -260,7 +288,9 @@ def _records_frame(records: list[dict], at, where: str) -> pl.DataFrame:
                 f"give it the same kind of value in every record"
             )
         if str in first and any(isinstance(v, bool) for v in values) and any(isinstance(v, str) for v in values):
-            values = [("true" if v else "false") if isinstance(v, bool) else v for v in values]  # as the file writes them
+            values = [
+                ("true" if v else "false") if isinstance(v, bool) else v for v in values
+            ]  # as the file writes them
         try:
             if dict in first or list in first and any(isinstance(x, dict) for v in values if v for x in v):
                 # pl.Series takes an object's fields from its first values; rows give the union of keys

@@ -20,7 +20,14 @@ def ramp(t: float) -> tuple[float, float, float]:
     return tuple(a + (b - a) * f for a, b in zip(_RAMP[i], _RAMP[i + 1]))
 
 
-def heatmap(path: str | Path, values: np.ndarray, row_labels: list[str], col_labels: list[str], title: str, low_is_dark: bool = True) -> None:
+def heatmap(
+    path: str | Path,
+    values: np.ndarray,
+    row_labels: list[str],
+    col_labels: list[str],
+    title: str,
+    low_is_dark: bool = True,
+) -> None:
     """A labelled heatmap PNG with each cell's value written in it."""
     cell, left, top = 90, 24 + 8 * max(len(s) for s in row_labels), 90
     width = left + cell * len(col_labels) + 20

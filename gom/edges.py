@@ -77,7 +77,9 @@ def pair_metrics(a: Profile, b: Profile, metrics: list[str]) -> dict[str, float]
     return {m: METRICS[m](a, b) for m in metrics}
 
 
-def compute_edge(name_a: str, name_b: str, profile_a: str | Path, profile_b: str | Path, out: str | Path, metrics: list[str]) -> dict:
+def compute_edge(
+    name_a: str, name_b: str, profile_a: str | Path, profile_b: str | Path, out: str | Path, metrics: list[str]
+) -> dict:
     """Write the edge file of datasets ``name_a`` and ``name_b``."""
     pa, pb = load_profile(profile_a, name_a), load_profile(profile_b, name_b)
     edge = {

@@ -20,10 +20,13 @@ from gom.edges import pair_metrics
 from gom.errors import GomError
 from gom.io import atomic_path, read_json
 from gom.matrices import write_matrix
+from gom.paths import PAIR_SEPARATOR
 from gom.profiles import load_profile
 
 
-def similarity_matrices(names: list[str], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]) -> dict[str, np.ndarray]:
+def similarity_matrices(
+    names: list[str], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]
+) -> dict[str, np.ndarray]:
     """Square symmetric matrices, one per metric, in the order of ``names``."""
     index = {n: i for i, n in enumerate(names)}
     mats = {m: np.full((len(names), len(names)), np.nan) for m in metrics}
@@ -43,7 +46,9 @@ def similarity_matrices(names: list[str], edges: list[dict], self_metrics: dict[
     return mats
 
 
-def build_graph(names: list[str], rows: dict[str, int], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]) -> ig.Graph:
+def build_graph(
+    names: list[str], rows: dict[str, int], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]
+) -> ig.Graph:
     """Complete undirected graph: nodes carry row counts and self-similarities, edges every metric."""
     g = ig.Graph(n=len(names))
     g.vs["name"] = names
@@ -85,7 +90,17 @@ def _layout(g: ig.Graph, metric: str, kind: str, seed: int) -> ig.Layout:
     return g.layout_fruchterman_reingold(weights=list(weights) if weights.size else None, niter=1000)
 
 
-def draw(g: ig.Graph, metric: str, png: str | Path, svg: str | Path, top_k: int | None = 5, threshold: float | None = None, layout: str = "fruchterman_reingold", size: int = 900, seed: int = 42) -> dict:
+def draw(
+    g: ig.Graph,
+    metric: str,
+    png: str | Path,
+    svg: str | Path,
+    top_k: int | None = 5,
+    threshold: float | None = None,
+    layout: str = "fruchterman_reingold",
+    size: int = 900,
+    seed: int = 42,
+) -> dict:
     """Draw the graph for one metric as PNG and SVG; returns what was drawn."""
     keep = drawn_edges(g, metric, top_k, threshold)
     sub = g.subgraph_edges(keep, delete_vertices=False)
@@ -126,7 +141,11 @@ def draw(g: ig.Graph, metric: str, png: str | Path, svg: str | Path, top_k: int 
 
     for path, kind in ((png, "png"), (svg, "svg")):
         with atomic_path(path) as tmp:
-            surface = cairo.SVGSurface(str(tmp), size, size) if kind == "svg" else cairo.ImageSurface(cairo.FORMAT_ARGB32, size, size)
+            surface = (
+                cairo.SVGSurface(str(tmp), size, size)
+                if kind == "svg"
+                else cairo.ImageSurface(cairo.FORMAT_ARGB32, size, size)
+            )
             ctx = cairo.Context(surface)
             plot = ig.Plot(target=surface, bbox=(size, size), background="white")
             plot.add(sub, bbox=(0, 40, size, size - 50), **style)
@@ -164,15 +183,18 @@ def _annotate(ctx, size: int, title: str, lo: float, hi: float) -> None:
 
 def read_edge(path: str | Path) -> dict:
     """An edge file, which must hold the pair its name says (``a__b.json`` holds a and b) and finite metrics."""
-    from gom.config import PAIR_SEPARATOR
-
     edge = read_json(path)
     expected = Path(path).stem.split(PAIR_SEPARATOR)
     metrics = edge.get("metrics") if isinstance(edge, dict) else None
-    if [edge.get("a"), edge.get("b")] != expected or not isinstance(metrics, dict) or not all(
-        isinstance(v, (int, float)) and math.isfinite(v) for v in metrics.values()
+    if (
+        [edge.get("a"), edge.get("b")] != expected
+        or not isinstance(metrics, dict)
+        or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in metrics.values())
     ):
-        raise GomError(f"{path} does not hold the metrics of the pair {' and '.join(expected)}: rebuild it with `snakemake --cores all --forcerun {path}`")
+        raise GomError(
+            f"{path} does not hold the metrics of the pair {' and '.join(expected)}: rebuild it with "
+            f"`snakemake --cores all --forcerun {path}`"
+        )
     return edge
 
 

@@ -14,9 +14,10 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
@@ -187,7 +188,9 @@ def load_npz(path: str | os.PathLike) -> dict:
     if recorded is None:
         raise GomError(f"{path} holds no checksum (it was written by a gom older than checksums): {_rebuild(path)}")
     if str(recorded) != _digest(arrays):
-        raise GomError(f"{path} does not match the checksum stored in it (it was changed or replaced): {_rebuild(path)}")
+        raise GomError(
+            f"{path} does not match the checksum stored in it (it was changed or replaced): {_rebuild(path)}"
+        )
     return arrays
 
 

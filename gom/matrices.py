@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from gom import paths
 from gom.errors import GomError
 from gom.io import atomic_path
 
@@ -28,12 +29,14 @@ def read_matrix(path: str | Path, names: list[str] | None = None) -> tuple[list[
         return order, mat
     unknown = [n for n in names if n not in order]
     if unknown:
-        raise GomError(f"{path} has no row for dataset(s) {', '.join(map(repr, unknown))}: rebuild it with `snakemake --cores all --forcerun {path}`")
+        raise GomError(
+            f"{path} has no row for dataset(s) {', '.join(map(repr, unknown))}: rebuild it with `snakemake --cores all --forcerun {path}`"
+        )
     idx = [order.index(n) for n in names]
     return list(names), mat[np.ix_(idx, idx)]
 
 
-def neighbours(name: str, metric: str, graph_dir: str | Path = "results/graph") -> list[tuple[str, float]]:
+def neighbours(name: str, metric: str, graph_dir: str | Path = paths.GRAPH_DIR) -> list[tuple[str, float]]:
     """Other datasets ordered by similarity to ``name`` under ``metric`` (the recommender view)."""
     path = Path(graph_dir) / f"matrix_{metric}.csv"
     if not path.exists():

@@ -91,7 +91,9 @@ def build_profile(texts: list[str], embeddings: np.ndarray, item_values, jaccard
     return Profile(len(texts), mean_unit_vector(embeddings), vocab, counts, np.array(sorted(items), dtype=str))
 
 
-def profile_dataset(name: str, parquet: str | Path, embeddings: str | Path, out: str | Path, items_column: str, jaccard: dict) -> Profile:
+def profile_dataset(
+    name: str, parquet: str | Path, embeddings: str | Path, out: str | Path, items_column: str, jaccard: dict
+) -> Profile:
     """Write the profile of one dataset (``out``, .npz) from its parquet and embeddings."""
     table = pl.read_parquet(verified(parquet))
     if items_column not in table.columns:
@@ -101,7 +103,9 @@ def profile_dataset(name: str, parquet: str | Path, embeddings: str | Path, out:
         )
     vectors = load_npy(embeddings, mmap_mode="r")
     if vectors.shape[0] != table.height:
-        raise GomError(f"dataset '{name}': {embeddings} has {vectors.shape[0]} rows, {parquet} has {table.height}; re-run embed")
+        raise GomError(
+            f"dataset '{name}': {embeddings} has {vectors.shape[0]} rows, {parquet} has {table.height}; re-run embed"
+        )
     profile = build_profile(table["text"].to_list(), vectors, table[items_column].to_list(), jaccard)
     save_profile(profile, out, name)
     return profile

@@ -21,7 +21,9 @@ def fields(template: str, where: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as e:
-        raise GomError(f"{where}: template {template!r} is malformed ({e}); write literal braces as {{{{ and }}}}") from None
+        raise GomError(
+            f"{where}: template {template!r} is malformed ({e}); write literal braces as {{{{ and }}}}"
+        ) from None
     names = []
     for _, name, spec, conversion in parsed:
         if name is None:

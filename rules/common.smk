@@ -4,9 +4,9 @@ import re
 from itertools import combinations
 from pathlib import Path
 
+from gom import paths
 from gom.config import (
     FINETUNED,
-    PAIR_SEPARATOR,
     items_column,
     lora_settings,
     prepare,
@@ -47,7 +47,7 @@ def dataset_items_column(wildcards):
     return items_column(config, wildcards.name)
 
 
-TINY_BASE = "models/base"
+TINY_BASE = paths.TINY_BASE
 
 
 def lora_of(wildcards):
@@ -69,18 +69,18 @@ def tiny_base_input(wildcards):
 
 
 def edge_files():
-    return [f"results/edges/{a}{PAIR_SEPARATOR}{b}.json" for a, b in PAIRS]
+    return [paths.edge(a, b) for a, b in PAIRS]
 
 
 def minimodels():
-    return expand("models/{name}", name=NAMES)
+    return expand(paths.MINIMODEL, name=NAMES)
 
 
 def training_outputs():
     return minimodels() + [
-        "results/training/cross_loss.csv",
-        "results/training/cross_loss.png",
-        "results/training/edge_validity.json",
+        paths.CROSS_LOSS,
+        paths.CROSS_LOSS_PICTURE,
+        paths.EDGE_VALIDITY,
     ]
 
 
@@ -95,13 +95,13 @@ def split_of_dataset(wildcards):
 
 def routing_outputs():
     return [
-        "results/routing/index.npz",
-        "results/routing/eval.json",
-        "results/routing/confusion.png",
+        paths.ROUTER_INDEX,
+        paths.ROUTER_EVAL,
+        paths.ROUTER_CONFUSION,
     ]
 
 
-EMBEDDER = "models/embedder"
+EMBEDDER = paths.EMBEDDER
 
 
 def embedding_model():
@@ -129,14 +129,12 @@ def finetune_pair_file(wildcards=None):
 
 def embedder_outputs():
     """Fine-tuning is evaluated whenever the workflow uses the fine-tuned model."""
-    return ["results/embedder/eval.json"] if embedder_input() else []
+    return [paths.EMBEDDER_EVAL] if embedder_input() else []
 
 
 def graph_outputs():
     return (
-        expand("results/graph/matrix_{metric}.csv", metric=METRICS)
-        + ["results/graph/graph.graphml"]
-        + expand(
-            "results/graph/graph_{metric}.{ext}", metric=METRICS, ext=["png", "svg"]
-        )
+        expand(paths.MATRIX, metric=METRICS)
+        + [paths.GRAPHML]
+        + expand(paths.PICTURE, metric=METRICS, ext=["png", "svg"])
     )

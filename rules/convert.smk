@@ -3,8 +3,8 @@ rule convert:
     input:
         source_files,
     output:
-        parquet="datasets/processed/{name}.parquet",
-        stats="datasets/processed/{name}.stats.json",
+        parquet=paths.PROCESSED,
+        stats=paths.STATS,
     log:
         "logs/convert/{name}.log",
     benchmark:

@@ -1,10 +1,10 @@
 rule profile:
     """What every edge needs from one dataset, computed once: mean embedding, term counts, items."""
     input:
-        parquet="datasets/processed/{name}.parquet",
-        embeddings="results/embeddings/{name}.npy",
+        parquet=paths.PROCESSED,
+        embeddings=paths.EMBEDDINGS,
     output:
-        "results/profiles/{name}.npz",
+        paths.PROFILE,
     log:
         "logs/profile/{name}.log",
     benchmark:
@@ -24,10 +24,10 @@ rule profile:
 rule edge:
     """The similarity metrics of one unordered pair of datasets."""
     input:
-        a="results/profiles/{a}.npz",
-        b="results/profiles/{b}.npz",
+        a=paths.PROFILE.replace("{name}", "{a}"),
+        b=paths.PROFILE.replace("{name}", "{b}"),
     output:
-        "results/edges/{a}__{b}.json",
+        paths.EDGE,
     log:
         "logs/edge/{a}__{b}.log",
     group:

@@ -1,11 +1,11 @@
 rule embed:
     """Sentence embeddings of a dataset's text column, one L2-normalised row per row."""
     input:
-        parquet="datasets/processed/{name}.parquet",
+        parquet=paths.PROCESSED,
         model=embedder_input,
     output:
-        embeddings="results/embeddings/{name}.npy",
-        meta="results/embeddings/{name}.json",
+        embeddings=paths.EMBEDDINGS,
+        meta=paths.EMBEDDINGS_META,
     log:
         "logs/embed/{name}.log",
     benchmark:

@@ -1,7 +1,7 @@
 rule finetune_embedder:
     """The embedding model fine-tuned on the datasets' training rows (held-out rows never reach it)."""
     input:
-        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
+        parquets=expand(paths.PROCESSED, name=NAMES),
         pairs=finetune_pair_file,
     output:
         directory(EMBEDDER),
@@ -27,13 +27,13 @@ rule finetune_embedder:
 rule embedder_eval:
     """The frozen and the fine-tuned embedder on the same held-out rows."""
     input:
-        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
+        parquets=expand(paths.PROCESSED, name=NAMES),
         pairs=finetune_pair_file,
         model=EMBEDDER,
     output:
-        eval="results/embedder/eval.json",
+        eval=paths.EMBEDDER_EVAL,
         table=report(
-            "results/embedder/eval.csv",
+            paths.EMBEDDER_EVAL_TABLE,
             caption="../report/embedder.rst",
             category="Embedder",
         ),

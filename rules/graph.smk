@@ -2,11 +2,11 @@ rule graph:
     """Similarity matrices, GraphML and pictures from all edges."""
     input:
         edges=edge_files(),
-        profiles=expand("results/profiles/{name}.npz", name=NAMES),
+        profiles=expand(paths.PROFILE, name=NAMES),
     output:
         matrices=[
             report(
-                f"results/graph/matrix_{metric}.csv",
+                paths.MATRIX.format(metric=metric),
                 caption="../report/matrix.rst",
                 category="Similarity graph",
                 subcategory="Matrices",
@@ -14,10 +14,10 @@ rule graph:
             )
             for metric in METRICS
         ],
-        graphml="results/graph/graph.graphml",
+        graphml=paths.GRAPHML,
         png=[
             report(
-                f"results/graph/graph_{metric}.png",
+                paths.PICTURE.format(metric=metric, ext="png"),
                 caption="../report/graph.rst",
                 category="Similarity graph",
                 subcategory="Pictures",
@@ -25,7 +25,7 @@ rule graph:
             )
             for metric in METRICS
         ],
-        svg=expand("results/graph/graph_{metric}.svg", metric=METRICS),
+        svg=expand(paths.PICTURE, metric=METRICS, ext="svg"),
     log:
         "logs/graph.log",
     benchmark:

@@ -1,11 +1,11 @@
 rule route_index:
     """Router index from the embeddings of every dataset's training rows (never the held-out ones)."""
     input:
-        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
-        embeddings=expand("results/embeddings/{name}.npy", name=NAMES),
+        parquets=expand(paths.PROCESSED, name=NAMES),
+        embeddings=expand(paths.EMBEDDINGS, name=NAMES),
         model=embedder_input,
     output:
-        "results/routing/index.npz",
+        paths.ROUTER_INDEX,
     log:
         "logs/route_index.log",
     conda:
@@ -25,13 +25,13 @@ rule route_index:
 rule route_eval:
     """Both routers on the held-out rows: accuracy, the chosen router, the abstain threshold."""
     input:
-        index="results/routing/index.npz",
-        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
-        embeddings=expand("results/embeddings/{name}.npy", name=NAMES),
+        index=paths.ROUTER_INDEX,
+        parquets=expand(paths.PROCESSED, name=NAMES),
+        embeddings=expand(paths.EMBEDDINGS, name=NAMES),
     output:
-        eval="results/routing/eval.json",
+        eval=paths.ROUTER_EVAL,
         confusion=report(
-            "results/routing/confusion.png",
+            paths.ROUTER_CONFUSION,
             caption="../report/routing.rst",
             category="Routing",
         ),

@@ -1,9 +1,9 @@
 rule tiny_base:
     """The tiny random-weight Qwen3 base and its tokenizer, for runs with lora.base_model: tiny."""
     input:
-        expand("datasets/processed/{name}.parquet", name=NAMES),
+        expand(paths.PROCESSED, name=NAMES),
     output:
-        directory("models/base"),
+        directory(paths.TINY_BASE),
     log:
         "logs/tiny_base.log",
     conda:
@@ -21,10 +21,10 @@ rule tiny_base:
 rule train_lora:
     """One dataset's LoRA miniModel. Checkpoints live outside the output, in models/.checkpoints/."""
     input:
-        parquet="datasets/processed/{name}.parquet",
+        parquet=paths.PROCESSED,
         base=tiny_base_input,
     output:
-        directory("models/{name}"),
+        directory(paths.MINIMODEL),
     log:
         "logs/train_lora/{name}.log",
     benchmark:
@@ -41,7 +41,7 @@ rule train_lora:
         settings=lora_of,
         base_model=base_model_of,
         split=split_of_dataset,
-        checkpoint="models/.checkpoints/{name}.pt",
+        checkpoint=paths.CHECKPOINT,
     script:
         "../scripts/train_lora.py"
 
@@ -50,16 +50,16 @@ rule cross_loss:
     """Every adapter on every dataset's held-out rows, and how well the edges predict it."""
     input:
         models=minimodels(),
-        parquets=expand("datasets/processed/{name}.parquet", name=NAMES),
-        matrices=expand("results/graph/matrix_{metric}.csv", metric=METRICS),
+        parquets=expand(paths.PROCESSED, name=NAMES),
+        matrices=expand(paths.MATRIX, metric=METRICS),
     output:
-        csv="results/training/cross_loss.csv",
+        csv=paths.CROSS_LOSS,
         heatmap=report(
-            "results/training/cross_loss.png",
+            paths.CROSS_LOSS_PICTURE,
             caption="../report/cross_loss.rst",
             category="Training",
         ),
-        validity="results/training/edge_validity.json",
+        validity=paths.EDGE_VALIDITY,
     log:
         "logs/cross_loss.log",
     conda:

@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.convert import convert_dataset
 
 run(

@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.lm.transfer import transfer_report
 
 names = snakemake.params.names

@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.edges import compute_edge
 
 run(

@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.embedding.encode import embed_dataset
 
 run(

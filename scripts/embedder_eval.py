@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.embedding.evaluate import evaluate_embedder
 
 run(

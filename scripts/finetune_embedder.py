@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.embedding.finetune import finetune_embedder
 
 run(

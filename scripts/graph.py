@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.graph import build_similarity_graph
 
 metrics = snakemake.params.metrics

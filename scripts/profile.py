@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.profiles import profile_dataset
 
 run(

@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.routing.evaluate import evaluate_router
 
 run(

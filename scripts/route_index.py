@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.routing.index import build_index
 
 run(

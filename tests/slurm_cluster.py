@@ -87,9 +87,18 @@ PartitionName=gpu Nodes={self.host} MaxTime=INFINITE State=UP
         self.write_config()
         munge_dir = self.root / "munge"
         os.chown(munge_dir, 0, 0)
-        self._spawn(["munged", "--foreground", "--force", f"--socket={munge_dir}/munge.socket",
-                     f"--pid-file={munge_dir}/munged.pid", f"--log-file={munge_dir}/munged.log",
-                     f"--seed-file={munge_dir}/munged.seed", "--key-file=/etc/munge/munge.key"])
+        self._spawn(
+            [
+                "munged",
+                "--foreground",
+                "--force",
+                f"--socket={munge_dir}/munge.socket",
+                f"--pid-file={munge_dir}/munged.pid",
+                f"--log-file={munge_dir}/munged.log",
+                f"--seed-file={munge_dir}/munged.seed",
+                "--key-file=/etc/munge/munge.key",
+            ]
+        )
         self._wait(lambda: (munge_dir / "munge.socket").exists(), timeout, "munged")
         self._spawn(["slurmctld", "-D", "-f", str(self.conf)])
         self._spawn(["slurmd", "-D", "-f", str(self.conf)])

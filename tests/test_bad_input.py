@@ -5,7 +5,6 @@ import os
 
 import numpy as np
 import pytest
-
 from conftest import run_snakemake, tree_hashes, write_config
 
 pytestmark = pytest.mark.slow
@@ -15,7 +14,9 @@ pytestmark = pytest.mark.slow
 def workdir(tmp_path):
     raw = tmp_path / "datasets" / "raw"
     raw.mkdir(parents=True)
-    (raw / "cocktails.csv").write_text('name,ingredients\nMojito,"white rum, lime juice, mint"\nNegroni,"gin, campari, vermouth"\n')
+    (raw / "cocktails.csv").write_text(
+        'name,ingredients\nMojito,"white rum, lime juice, mint"\nNegroni,"gin, campari, vermouth"\n'
+    )
     (raw / "latin.csv").write_bytes("text\nJalapeño\nPiñata\n".encode("latin1"))
     (raw / "notes.txt").write_text("text\nx\n")
     (raw / "empty.csv").write_text("text,n\n,1\n  ,2\n")
@@ -40,25 +41,41 @@ def assert_fails_cleanly(workdir, proc, message):
 
 # Problems caught while the DAG is built: before any job runs.
 CONFIG_CASES = {
-    "misspelled key": ({"datasets": {"cocktails": {"sourcs": cocktails()["sources"]}}},
-                       "unknown config key 'datasets.cocktails.sourcs'; did you mean 'sources'?"),
-    "misspelled top-level key": ({"datasets": {"cocktails": cocktails()}, "embeding": {}},
-                                 "unknown config key 'embeding'; did you mean 'embedding'?"),
+    "misspelled key": (
+        {"datasets": {"cocktails": {"sourcs": cocktails()["sources"]}}},
+        "unknown config key 'datasets.cocktails.sourcs'; did you mean 'sources'?",
+    ),
+    "misspelled top-level key": (
+        {"datasets": {"cocktails": cocktails()}, "embeding": {}},
+        "unknown config key 'embeding'; did you mean 'embedding'?",
+    ),
     "empty datasets": ({"datasets": {}}, "config key 'datasets' is empty"),
     "invalid name": ({"datasets": {"cock tails": cocktails()}}, "dataset name 'cock tails' is invalid"),
-    "missing file": ({"datasets": {"c": {"sources": [{"path": "datasets/raw/nope.csv"}]}}},
-                     "dataset 'c', source 1: file 'datasets/raw/nope.csv' does not exist"),
-    "glob matching nothing": ({"datasets": {"c": {"sources": [{"path": "datasets/raw/*.parquet"}]}}},
-                              "dataset 'c', source 1: glob pattern 'datasets/raw/*.parquet' matches no file"),
-    "unknown format": ({"datasets": {"c": {"sources": [{"path": "datasets/raw/notes.txt"}]}}},
-                       "file 'datasets/raw/notes.txt' has an unknown format (suffix '.txt')"),
-    "names whose edge files collide": ({"datasets": {"A": cocktails(), "_B": cocktails()}},
-                                       "dataset name '_B' is invalid: use letters, digits, '_' and '-' only, beginning and ending"),
+    "missing file": (
+        {"datasets": {"c": {"sources": [{"path": "datasets/raw/nope.csv"}]}}},
+        "dataset 'c', source 1: file 'datasets/raw/nope.csv' does not exist",
+    ),
+    "glob matching nothing": (
+        {"datasets": {"c": {"sources": [{"path": "datasets/raw/*.parquet"}]}}},
+        "dataset 'c', source 1: glob pattern 'datasets/raw/*.parquet' matches no file",
+    ),
+    "unknown format": (
+        {"datasets": {"c": {"sources": [{"path": "datasets/raw/notes.txt"}]}}},
+        "file 'datasets/raw/notes.txt' has an unknown format (suffix '.txt')",
+    ),
+    "names whose edge files collide": (
+        {"datasets": {"A": cocktails(), "_B": cocktails()}},
+        "dataset name '_B' is invalid: use letters, digits, '_' and '-' only, beginning and ending",
+    ),
     "name ending in a newline": ({"datasets": {"ab\n": cocktails()}}, "dataset name 'ab\\n' is invalid"),
-    "directory as a source": ({"datasets": {"c": {"sources": [{"path": "datasets/raw"}]}}},
-                              "dataset 'c', source 1: 'datasets/raw' is a directory"),
-    "bad lora override": ({"datasets": {"c": {**cocktails(), "lora": {"r": 0}}}},
-                          "config key 'datasets.c.lora.r': 0 is less than the minimum of 1"),
+    "directory as a source": (
+        {"datasets": {"c": {"sources": [{"path": "datasets/raw"}]}}},
+        "dataset 'c', source 1: 'datasets/raw' is a directory",
+    ),
+    "bad lora override": (
+        {"datasets": {"c": {**cocktails(), "lora": {"r": 0}}}},
+        "config key 'datasets.c.lora.r': 0 is less than the minimum of 1",
+    ),
 }
 
 
@@ -121,26 +138,41 @@ def test_embedding_model_that_cannot_be_loaded_offline(workdir):
 
 
 def test_finetune_pairs_naming_a_missing_column(workdir):
-    config = {"datasets": {"cocktails": cocktails(), "other": {"sources": [{"path": "datasets/raw/latin.csv", "encoding": "latin1"}]}},
-              "embedding": {"finetune": {"data": "pairs", "pairs": {"dataset": "cocktails", "anchor": "text", "positive": "recipe"}}}}
+    config = {
+        "datasets": {
+            "cocktails": cocktails(),
+            "other": {"sources": [{"path": "datasets/raw/latin.csv", "encoding": "latin1"}]},
+        },
+        "embedding": {
+            "finetune": {"data": "pairs", "pairs": {"dataset": "cocktails", "anchor": "text", "positive": "recipe"}}
+        },
+    }
     write_config(workdir, config)
     proc = run_snakemake(workdir, "results/embedder/eval.json")
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "gom: error: embedding.finetune.pairs: dataset 'cocktails' has no column 'recipe' (named by embedding.finetune.pairs); " \
-           "its columns: name, text, source_file" in out, out[-3000:]
+    assert (
+        "gom: error: embedding.finetune.pairs: dataset 'cocktails' has no column 'recipe' (named by embedding.finetune.pairs); "
+        "its columns: name, text, source_file" in out
+    ), out[-3000:]
     assert "Traceback" not in out
     assert not (workdir / "models/embedder").exists() and not list((workdir / "models").glob(".embedder*"))
 
 
 def test_finetune_config_that_does_not_fit_together(workdir):
     write_config(workdir, {"datasets": {"cocktails": cocktails()}, "embedding": {"finetune": {"data": "scored_pairs"}}})
-    assert_fails_cleanly(workdir, run_snakemake(workdir), "embedding.finetune.data is 'scored_pairs' but embedding.finetune.pairs is missing")
+    assert_fails_cleanly(
+        workdir,
+        run_snakemake(workdir),
+        "embedding.finetune.data is 'scored_pairs' but embedding.finetune.pairs is missing",
+    )
 
 
 def test_yaml_syntax_error_is_reported_with_line_and_column(workdir):
     (workdir / "config.yaml").write_text("datasets:\n  c:\n    sources: [{path: datasets/raw/cocktails.csv}\n  d: x\n")
-    assert_fails_cleanly(workdir, run_snakemake(workdir), "config.yaml, line 4, column 3: not valid YAML: expected ',' or ']'")
+    assert_fails_cleanly(
+        workdir, run_snakemake(workdir), "config.yaml, line 4, column 3: not valid YAML: expected ',' or ']'"
+    )
 
 
 def test_same_file_in_two_datasets_is_a_warning_naming_both(workdir):
@@ -151,8 +183,13 @@ def test_same_file_in_two_datasets_is_a_warning_naming_both(workdir):
 
 
 def test_a_replaced_intermediate_is_named_not_used(workdir):
-    write_config(workdir, {"datasets": {"cocktails": cocktails(), "fruit": {"sources": [{"path": "datasets/raw/fruit.csv"}]}},
-                           "routing": {"k": 2}})
+    write_config(
+        workdir,
+        {
+            "datasets": {"cocktails": cocktails(), "fruit": {"sources": [{"path": "datasets/raw/fruit.csv"}]}},
+            "routing": {"k": 2},
+        },
+    )
     run_snakemake(workdir, "results/routing/index.npz", check=True)
     npy = workdir / "results/embeddings/fruit.npy"
     stat = npy.stat()
@@ -162,7 +199,10 @@ def test_a_replaced_intermediate_is_named_not_used(workdir):
     proc = run_snakemake(workdir, "results/routing/index.npz", "--forcerun", "route_index")
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "gom: error: results/embeddings/fruit.npy does not match the checksum recorded in results/embeddings/fruit.json" in out
+    assert (
+        "gom: error: results/embeddings/fruit.npy does not match the checksum recorded in results/embeddings/fruit.json"
+        in out
+    )
     assert "`snakemake --cores all --forcerun results/embeddings/fruit.npy`" in out
     assert "Traceback" not in out and not (workdir / "results/routing/index.npz").exists()
     npy.write_bytes(npy.read_bytes()[:200])  # truncated

@@ -9,19 +9,32 @@ import sys
 
 import polars as pl
 import pytest
-
 from conftest import write_processed
-from gom.lm.base import build_tiny_base
+
 from gom.cli import main
 from gom.errors import GomError
+from gom.lm.base import build_tiny_base
 from gom.lm.trainer import train_lora
 
 TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
 SPLIT = {"fraction": 0.2, "seed": 0}
 SETTINGS = {
-    "base_model": "tiny", "revision": None, "trust_remote_code": False, "r": 4, "alpha": 8, "dropout": 0.0,
-    "target_modules": "all-linear", "lr": 1e-2, "warmup_ratio": 0.0, "weight_decay": 0.0, "epochs": 1,
-    "max_length": 32, "batch_size": 4, "micro_batch_size": 4, "seed": 0, "checkpoint_every": 100,
+    "base_model": "tiny",
+    "revision": None,
+    "trust_remote_code": False,
+    "r": 4,
+    "alpha": 8,
+    "dropout": 0.0,
+    "target_modules": "all-linear",
+    "lr": 1e-2,
+    "warmup_ratio": 0.0,
+    "weight_decay": 0.0,
+    "epochs": 1,
+    "max_length": 32,
+    "batch_size": 4,
+    "micro_batch_size": 4,
+    "seed": 0,
+    "checkpoint_every": 100,
 }
 EMPTY = "gom: error: the query is empty: give the question as an argument, '-' to read it from standard input, or --file PATH"
 
@@ -30,10 +43,23 @@ EMPTY = "gom: error: the query is empty: give the question as an argument, '-' t
 def workdir(tmp_path_factory):
     """A working directory with a tiny base in base/ and a miniModel trained briefly in models/qa/."""
     root = tmp_path_factory.mktemp("cli")
-    rows = [{"text": f"What is item {i}?", "answer": f"Item {i} is a {['red', 'green', 'blue'][i % 3]} fruit."} for i in range(12)]
+    rows = [
+        {"text": f"What is item {i}?", "answer": f"Item {i} is a {['red', 'green', 'blue'][i % 3]} fruit."}
+        for i in range(12)
+    ]
     write_processed(pl.DataFrame(rows), root / "qa.parquet")
     build_tiny_base([root / "qa.parquet"], root / "base", vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
-    train_lora("qa", root / "qa.parquet", root / "models" / "qa", root / "qa.ckpt", TEMPLATES, SETTINGS, str(root / "base"), SPLIT, threads=2)
+    train_lora(
+        "qa",
+        root / "qa.parquet",
+        root / "models" / "qa",
+        root / "qa.ckpt",
+        TEMPLATES,
+        SETTINGS,
+        str(root / "base"),
+        SPLIT,
+        threads=2,
+    )
     return root
 
 
@@ -79,19 +105,47 @@ def record_load(monkeypatch):
 
 # --- argument values -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv, message", [
-    (["route", "hi", "--top-k", "0"], "gom route: error: argument --top-k: must be a positive integer, got 0"),
-    (["route", "hi", "--top-k", "-1"], "gom route: error: argument --top-k: must be a positive integer, got -1"),
-    (["route", "hi", "--top-k", "two"], "gom route: error: argument --top-k: must be a positive integer, got two"),
-    (["neighbours", "qa", "--top-k", "0"], "gom neighbours: error: argument --top-k: must be a positive integer, got 0"),
-    (["neighbours", "qa", "--top-k", "-3"], "gom neighbours: error: argument --top-k: must be a positive integer, got -3"),
-    (["generate", "--model", "qa", "hi", "--max-new-tokens", "0"], "gom generate: error: argument --max-new-tokens: must be a positive integer, got 0"),
-    (["generate", "--model", "qa", "hi", "--max-new-tokens", "-5"], "gom generate: error: argument --max-new-tokens: must be a positive integer, got -5"),
-    (["ask", "hi", "--max-new-tokens", "0"], "gom ask: error: argument --max-new-tokens: must be a positive integer, got 0"),
-    (["generate", "--model", "qa", "hi", "--temperature", "-1"], "gom generate: error: argument --temperature: must be a non-negative number, got -1"),
-    (["generate", "--model", "qa", "hi", "--temperature", "nan"], "gom generate: error: argument --temperature: must be a non-negative number, got nan"),
-    (["generate", "--model", "qa", "hi", "--temperature", "warm"], "gom generate: error: argument --temperature: must be a non-negative number, got warm"),
-])
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["route", "hi", "--top-k", "0"], "gom route: error: argument --top-k: must be a positive integer, got 0"),
+        (["route", "hi", "--top-k", "-1"], "gom route: error: argument --top-k: must be a positive integer, got -1"),
+        (["route", "hi", "--top-k", "two"], "gom route: error: argument --top-k: must be a positive integer, got two"),
+        (
+            ["neighbours", "qa", "--top-k", "0"],
+            "gom neighbours: error: argument --top-k: must be a positive integer, got 0",
+        ),
+        (
+            ["neighbours", "qa", "--top-k", "-3"],
+            "gom neighbours: error: argument --top-k: must be a positive integer, got -3",
+        ),
+        (
+            ["generate", "--model", "qa", "hi", "--max-new-tokens", "0"],
+            "gom generate: error: argument --max-new-tokens: must be a positive integer, got 0",
+        ),
+        (
+            ["generate", "--model", "qa", "hi", "--max-new-tokens", "-5"],
+            "gom generate: error: argument --max-new-tokens: must be a positive integer, got -5",
+        ),
+        (
+            ["ask", "hi", "--max-new-tokens", "0"],
+            "gom ask: error: argument --max-new-tokens: must be a positive integer, got 0",
+        ),
+        (
+            ["generate", "--model", "qa", "hi", "--temperature", "-1"],
+            "gom generate: error: argument --temperature: must be a non-negative number, got -1",
+        ),
+        (
+            ["generate", "--model", "qa", "hi", "--temperature", "nan"],
+            "gom generate: error: argument --temperature: must be a non-negative number, got nan",
+        ),
+        (
+            ["generate", "--model", "qa", "hi", "--temperature", "warm"],
+            "gom generate: error: argument --temperature: must be a non-negative number, got warm",
+        ),
+    ],
+)
 def test_bad_numbers_are_refused_by_argparse(capsys, argv, message):
     code, _, err = cli(capsys, *argv)
     assert code == 2 and message in err
@@ -114,7 +168,11 @@ def test_empty_query_is_refused_before_anything_loads(tmp_path, monkeypatch, cap
 def test_missing_query_or_two_queries(tmp_path, monkeypatch, capsys, command):
     monkeypatch.chdir(tmp_path)
     code, _, err = cli(capsys, *command)
-    assert code == 2 and err.strip() == "gom: error: no query: give it as an argument, '-' to read it from standard input, or --file PATH"
+    assert (
+        code == 2
+        and err.strip()
+        == "gom: error: no query: give it as an argument, '-' to read it from standard input, or --file PATH"
+    )
     (tmp_path / "q.txt").write_text("hello")
     code, _, err = cli(capsys, *command, "hi", "--file", "q.txt")
     assert code == 2 and err.strip() == "gom: error: give the query either as an argument or with --file, not both"
@@ -133,7 +191,11 @@ def test_non_utf8_argument_names_the_byte(tmp_path):
 def test_lone_surrogate_in_a_query_is_refused(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     code, _, err = cli(capsys, "route", "ab\ud800")
-    assert code == 2 and err.strip() == "gom: error: the query holds a lone surrogate (U+D800) at character 2, which is not text: give it as UTF-8"
+    assert (
+        code == 2
+        and err.strip()
+        == "gom: error: the query holds a lone surrogate (U+D800) at character 2, which is not text: give it as UTF-8"
+    )
 
 
 def stdin(monkeypatch, data: bytes) -> None:
@@ -212,11 +274,22 @@ def test_gom_json_cannot_turn_on_remote_code(inside, capsys, model_type):
     marker = inside / f"pwned-{model_type}"
     base = inside / f"evilbase-{model_type}"
     base.mkdir(exist_ok=True)
-    (base / "config.json").write_text(json.dumps({
-        "model_type": model_type, "architectures": ["EvilModel"],
-        "auto_map": {"AutoConfig": "evil.EvilConfig", "AutoModelForCausalLM": "evil.EvilModel", "AutoTokenizer": ["evil.EvilTokenizer", None]},
-    }))
-    (base / "tokenizer_config.json").write_text(json.dumps({"auto_map": {"AutoTokenizer": ["evil.EvilTokenizer", None]}}))
+    (base / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": model_type,
+                "architectures": ["EvilModel"],
+                "auto_map": {
+                    "AutoConfig": "evil.EvilConfig",
+                    "AutoModelForCausalLM": "evil.EvilModel",
+                    "AutoTokenizer": ["evil.EvilTokenizer", None],
+                },
+            }
+        )
+    )
+    (base / "tokenizer_config.json").write_text(
+        json.dumps({"auto_map": {"AutoTokenizer": ["evil.EvilTokenizer", None]}})
+    )
     (base / "evil.py").write_text(EVIL.format(marker=str(marker)))
     copy_model(inside, f"evil-{model_type}", base_model=base.name, trust_remote_code=True)
     code, out, err = cli(capsys, "generate", "--model", f"evil-{model_type}", "hello")
@@ -255,13 +328,24 @@ def test_base_model_outside_the_working_directory_is_refused(inside, capsys, rec
     assert code == 2 and record_load == []
     assert err.strip() == (
         f"gom: error: models/elsewhere/gom.json (base_model) names '{base}', which is outside the working directory {inside}; "
-        f"a path read from a file is only followed inside it: pass --base-model {base if base[0] != '~' else repr(base)} if you really mean it"
+        "a path read from a file is only followed inside it: pass --base-model "
+        f"{base if base[0] != '~' else repr(base)} if you really mean it"
     )
 
 
 def test_base_model_flag_overrides_gom_json(inside, capsys):
     copy_model(inside, "elsewhere", base_model="/etc")
-    code, out, err = cli(capsys, "generate", "--model", "elsewhere", "What is item 3?", "--max-new-tokens", "4", "--base-model", str(inside / "base"))
+    code, out, err = cli(
+        capsys,
+        "generate",
+        "--model",
+        "elsewhere",
+        "What is item 3?",
+        "--max-new-tokens",
+        "4",
+        "--base-model",
+        str(inside / "base"),
+    )
     assert (code, err) == (0, ""), err
 
 
@@ -283,14 +367,26 @@ def test_pickled_adapter_is_refused(inside, capsys, record_load):
     )
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "models/broken/gom.json, line 1, column 2: not valid JSON (Expecting property name enclosed in double quotes)"),
-    ("[1, 2]", "models/broken/gom.json must hold a JSON object, not list"),
-    ('{"dataset": "broken"}', "models/broken/gom.json lacks 'base_model'"),
-    ('{}', "models/broken/gom.json lacks 'dataset', 'base_model'"),
-    ('{"dataset": "broken", "base_model": ["a"]}', "models/broken/gom.json: 'base_model' must be a string, not [\"a\"]"),
-    ('{"dataset": "broken", "base_model": "base", "prompt": 3}', "models/broken/gom.json: 'prompt' must be a string or null, not 3"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            "{not json",
+            "models/broken/gom.json, line 1, column 2: not valid JSON (Expecting property name enclosed in double quotes)",
+        ),
+        ("[1, 2]", "models/broken/gom.json must hold a JSON object, not list"),
+        ('{"dataset": "broken"}', "models/broken/gom.json lacks 'base_model'"),
+        ("{}", "models/broken/gom.json lacks 'dataset', 'base_model'"),
+        (
+            '{"dataset": "broken", "base_model": ["a"]}',
+            "models/broken/gom.json: 'base_model' must be a string, not [\"a\"]",
+        ),
+        (
+            '{"dataset": "broken", "base_model": "base", "prompt": 3}',
+            "models/broken/gom.json: 'prompt' must be a string or null, not 3",
+        ),
+    ],
+)
 def test_bad_gom_json_is_one_clear_message(inside, capsys, record_load, content, message):
     target = copy_model(inside, "broken")
     (target / "gom.json").write_text(content)
@@ -305,7 +401,9 @@ def test_transfer_takes_trust_from_the_config_and_checks_the_base(inside):
     assert adapter_base(inside / "models" / "qa", "tiny") == str(inside / "base")
     target = copy_model(inside, "outside", base_model="/opt/base")
     assert adapter_base(target, "/opt/base") == "/opt/base"  # the user's config names it
-    with pytest.raises(GomError, match=r"gom.json \(base_model\) names '/opt/base', which is outside the working directory"):
+    with pytest.raises(
+        GomError, match=r"gom.json \(base_model\) names '/opt/base', which is outside the working directory"
+    ):
         adapter_base(target, "tiny")
     (target / "adapter_model.safetensors").unlink()
     with pytest.raises(GomError, match="gom loads adapters only from safetensors"):

@@ -132,7 +132,10 @@ def test_source_problems(tmp_path):
         ({"path": "raw/*.csv"}, "glob pattern 'raw/\\*.csv' matches no file"),
         ({"path": "data.xlsx"}, "file 'data.xlsx' has an unknown format"),
         ({"path": "data.xlsx", "format": "csv", "encoding": "klingon"}, "unknown encoding 'klingon'"),
-        ({"path": "raw"}, "dataset 'a', source 1: 'raw' is a directory; name a file, or its files with a glob such as 'raw/\\*.csv'"),
+        (
+            {"path": "raw"},
+            "dataset 'a', source 1: 'raw' is a directory; name a file, or its files with a glob such as 'raw/\\*.csv'",
+        ),
     ]
     for source, message in cases:
         with pytest.raises(GomError, match=message):
@@ -144,7 +147,11 @@ def test_glob_expands_to_sorted_files(tmp_path):
     for name in ("b.csv", "a.csv", "c.tsv"):
         (tmp_path / "raw" / name).write_text("text\nx\n")
     sources = prepare({"datasets": {"d": {"sources": [{"path": "raw/*.?sv"}]}}}, base_dir=tmp_path)
-    assert [(s["path"], s["format"]) for s in sources["d"]] == [("raw/a.csv", "csv"), ("raw/b.csv", "csv"), ("raw/c.tsv", "tsv")]
+    assert [(s["path"], s["format"]) for s in sources["d"]] == [
+        ("raw/a.csv", "csv"),
+        ("raw/b.csv", "csv"),
+        ("raw/c.tsv", "tsv"),
+    ]
 
 
 def test_load_reads_and_completes_a_file(tmp_path):

@@ -2,14 +2,20 @@ import json
 
 import polars as pl
 import pytest
-
 from conftest import tree_hashes
+
 from gom.convert import convert_dataset
 from gom.errors import GomError
 
 
 def _src(path, fmt, **kw):
-    return {"path": str(path), "format": fmt, "encoding": kw.pop("encoding", "utf-8"), "rename": kw.pop("rename", {}), **kw}
+    return {
+        "path": str(path),
+        "format": fmt,
+        "encoding": kw.pop("encoding", "utf-8"),
+        "rename": kw.pop("rename", {}),
+        **kw,
+    }
 
 
 def test_merges_formats_strips_and_drops(tmp_path):
@@ -40,7 +46,12 @@ def test_merges_formats_strips_and_drops(tmp_path):
 def test_tsv_and_json_array(tmp_path):
     (tmp_path / "a.tsv").write_text("text\tn\nonion\t1\n")
     (tmp_path / "b.json").write_text('[{"text": "leek", "n": 2}]')
-    counts = convert_dataset("d", [_src(tmp_path / "a.tsv", "tsv"), _src(tmp_path / "b.json", "json")], tmp_path / "o.parquet", tmp_path / "o.json")
+    counts = convert_dataset(
+        "d",
+        [_src(tmp_path / "a.tsv", "tsv"), _src(tmp_path / "b.json", "json")],
+        tmp_path / "o.parquet",
+        tmp_path / "o.json",
+    )
     assert counts["rows"] == 2
 
 
@@ -54,23 +65,38 @@ def _fails(tmp_path, sources, match):
 
 def test_rename_of_missing_column(tmp_path):
     (tmp_path / "c.csv").write_text("name,ingredients\nx,y\n")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"ingredient": "text"})],
-           r"dataset 'cocktails', file '.*c.csv': 'rename' names missing column\(s\) 'ingredient'; the file has columns: name, ingredients")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv", rename={"ingredient": "text"})],
+        r"dataset 'cocktails', file '.*c.csv': 'rename' names missing column\(s\) 'ingredient'; the file has columns: name, ingredients",
+    )
 
 
 def test_no_text_column(tmp_path):
     (tmp_path / "c.csv").write_text("name,ingredients\nx,y\n")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")], r"file '.*c.csv': no 'text' column after renaming; the file has columns: name, ingredients")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv")],
+        r"file '.*c.csv': no 'text' column after renaming; the file has columns: name, ingredients",
+    )
 
 
 def test_text_column_all_empty(tmp_path):
     (tmp_path / "c.csv").write_text("text,b\n,1\n  ,2\n")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")], r"dataset 'cocktails': column 'text' is empty or null in all 2 rows")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv")],
+        r"dataset 'cocktails': column 'text' is empty or null in all 2 rows",
+    )
 
 
 def test_undecodable_bytes_suggest_encoding(tmp_path):
     (tmp_path / "c.csv").write_bytes("text\nok\nJalapeño\n".encode("latin1"))
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")], r"file '.*c.csv': cannot decode byte 0xf1 on line 3 as utf-8; set 'encoding:'")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv")],
+        r"file '.*c.csv': cannot decode byte 0xf1 on line 3 as utf-8; set 'encoding:'",
+    )
 
 
 def test_unparseable_file(tmp_path):
@@ -88,12 +114,23 @@ def _table(tmp_path, sources):
     return pl.read_parquet(tmp_path / "o.parquet")
 
 
-@pytest.mark.parametrize("fmt, body", [
-    ("csv", "text,code\n00123,1.50\n007,1e5\n1e5,007\n1.50,00123\n"),
-    ("tsv", "text\tcode\n00123\t1.50\n007\t1e5\n1e5\t007\n1.50\t00123\n"),
-    ("json", '[{"text": "00123", "code": 1.50}, {"text": "007", "code": 1e5}, {"text": 1e5, "code": "007"}, {"text": 1.50, "code": "00123"}]'),
-    ("jsonl", '{"text": "00123", "code": 1.50}\n{"text": "007", "code": 1e5}\n{"text": 1e5, "code": "007"}\n{"text": 1.50, "code": "00123"}\n'),
-])
+@pytest.mark.parametrize(
+    "fmt, body",
+    [
+        ("csv", "text,code\n00123,1.50\n007,1e5\n1e5,007\n1.50,00123\n"),
+        ("tsv", "text\tcode\n00123\t1.50\n007\t1e5\n1e5\t007\n1.50\t00123\n"),
+        (
+            "json",
+            '[{"text": "00123", "code": 1.50}, {"text": "007", "code": 1e5}, {"text": 1e5, "code": "007"}, '
+            '{"text": 1.50, "code": "00123"}]',
+        ),
+        (
+            "jsonl",
+            '{"text": "00123", "code": 1.50}\n{"text": "007", "code": 1e5}\n'
+            '{"text": 1e5, "code": "007"}\n{"text": 1.50, "code": "00123"}\n',
+        ),
+    ],
+)
 def test_numbers_keep_their_text(tmp_path, fmt, body):
     (tmp_path / f"a.{fmt}").write_text(body)
     table = _table(tmp_path, [_src(tmp_path / f"a.{fmt}", fmt)])
@@ -126,17 +163,26 @@ def test_blank_lines_before_csv_header(tmp_path):
     assert _table(tmp_path, [_src(tmp_path / "c.csv", "csv")])["text"].to_list() == ["a", "b"]
 
 
-@pytest.mark.parametrize("body, match", [
-    ('{"recipes": [{"text": "a"}, {"text": "b"}]}',
-     r"file '.*a.json': is a JSON object with key 'recipes' holding a list, not an array of records; .*extract the list of records into its own file as a JSON array of records \(or as JSON lines"),
-    ('{"text": ["a", "b"], "id": [1, 2]}', r"looks like a column-oriented JSON object .*orient=\"records\""),
-    ('{"text": {"0": "a", "1": "b"}, "id": {"0": 1, "1": 2}}', r"looks like a column-oriented JSON object .*orient=\"records\""),
-    ('[{"text": "a"}, "b"]', r"the item at index 1 of the JSON array is a string, not an object"),
-    ("[]", r"file '.*a.json': holds no records"),
-    ("12", r"holds a number, not an array of records"),
-    ('{"text": "a"}', r"is a single JSON object, not an array of records"),
-    ('[{"text": "a"},]', r"is not valid JSON: .* \(line 1, column 16\)"),
-])
+@pytest.mark.parametrize(
+    "body, match",
+    [
+        (
+            '{"recipes": [{"text": "a"}, {"text": "b"}]}',
+            r"file '.*a.json': is a JSON object with key 'recipes' holding a list, not an array of records; "
+            r".*extract the list of records into its own file as a JSON array of records \(or as JSON lines",
+        ),
+        ('{"text": ["a", "b"], "id": [1, 2]}', r"looks like a column-oriented JSON object .*orient=\"records\""),
+        (
+            '{"text": {"0": "a", "1": "b"}, "id": {"0": 1, "1": 2}}',
+            r"looks like a column-oriented JSON object .*orient=\"records\"",
+        ),
+        ('[{"text": "a"}, "b"]', r"the item at index 1 of the JSON array is a string, not an object"),
+        ("[]", r"file '.*a.json': holds no records"),
+        ("12", r"holds a number, not an array of records"),
+        ('{"text": "a"}', r"is a single JSON object, not an array of records"),
+        ('[{"text": "a"},]', r"is not valid JSON: .* \(line 1, column 16\)"),
+    ],
+)
 def test_json_must_be_array_of_records(tmp_path, body, match):
     (tmp_path / "a.json").write_text(body)
     _fails(tmp_path, [_src(tmp_path / "a.json", "json")], match)
@@ -144,8 +190,12 @@ def test_json_must_be_array_of_records(tmp_path, body, match):
 
 def test_own_source_file_column(tmp_path):
     (tmp_path / "c.csv").write_text("text,source_file\na,x\nb,y\n")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")],
-           r"dataset 'cocktails', file '.*c.csv': the file has a column 'source_file', but gom adds 'source_file' itself .*rename: \{source_file: original_source_file\}")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv")],
+        r"dataset 'cocktails', file '.*c.csv': the file has a column 'source_file', but gom adds 'source_file' "
+        r"itself .*rename: \{source_file: original_source_file\}",
+    )
     table = _table(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"source_file": "origin"})])
     assert table["origin"].to_list() == ["x", "y"]
     assert table["source_file"].to_list() == [str(tmp_path / "c.csv")] * 2
@@ -153,10 +203,17 @@ def test_own_source_file_column(tmp_path):
 
 def test_rename_clashes(tmp_path):
     (tmp_path / "c.csv").write_text("a,b,text\n1,2,3\n4,5,6\n")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"a": "x", "b": "x"})],
-           r"file '.*c.csv': after 'rename' 2 columns would be named 'x': 'a' \(renamed\), 'b' \(renamed\); rename only one of them to 'x'")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"a": "text"})],
-           r"file '.*c.csv': after 'rename' 2 columns would be named 'text': 'a' \(renamed\), 'text' \(already in the file\); .*rename: \{a: text, text: text_original\}")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv", rename={"a": "x", "b": "x"})],
+        r"file '.*c.csv': after 'rename' 2 columns would be named 'x': 'a' \(renamed\), 'b' \(renamed\); rename only one of them to 'x'",
+    )
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv", rename={"a": "text"})],
+        r"file '.*c.csv': after 'rename' 2 columns would be named 'text': 'a' \(renamed\), 'text' \(already in "
+        r"the file\); .*rename: \{a: text, text: text_original\}",
+    )
     table = _table(tmp_path, [_src(tmp_path / "c.csv", "csv", rename={"a": "text", "text": "text_original"})])
     assert table.columns == ["text", "b", "text_original", "source_file"]
 
@@ -164,47 +221,83 @@ def test_rename_clashes(tmp_path):
 def test_column_types_clash_between_files(tmp_path):
     (tmp_path / "a.jsonl").write_text('{"text": "a", "tags": ["x", "y"]}\n')
     (tmp_path / "b.csv").write_text("text,tags\nb,x\n")
-    _fails(tmp_path, [_src(tmp_path / "a.jsonl", "jsonl"), _src(tmp_path / "b.csv", "csv")],
-           r"dataset 'cocktails': column 'tags' has types that cannot be merged: List\(String\) in '.*a.jsonl'; String in '.*b.csv'; ")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "a.jsonl", "jsonl"), _src(tmp_path / "b.csv", "csv")],
+        r"dataset 'cocktails': column 'tags' has types that cannot be merged: List\(String\) in '.*a.jsonl'; String in '.*b.csv'; ",
+    )
 
 
-@pytest.mark.parametrize("fmt, body, match", [
-    ("jsonl", '{"text": "a", "tags": ["x"]}\n\n{"text": "b", "tags": "y"}\n', r"file '.*a.jsonl': column 'tags' holds an array on line 1 but a string on line 3"),
-    ("jsonl", '{"text": "a", "tags": [["x"]]}\n{"text": "b", "tags": ["y"]}\n', r"column 'tags' mixes kinds of values inside its arrays or objects"),
-    ("json", '[{"text": "a", "tags": "y"}, {"text": "b"}, {"text": "c", "tags": {"k": 1}}]', r"column 'tags' holds a string in the record at index 0 but an object in the record at index 2"),
-])
+@pytest.mark.parametrize(
+    "fmt, body, match",
+    [
+        (
+            "jsonl",
+            '{"text": "a", "tags": ["x"]}\n\n{"text": "b", "tags": "y"}\n',
+            r"file '.*a.jsonl': column 'tags' holds an array on line 1 but a string on line 3",
+        ),
+        (
+            "jsonl",
+            '{"text": "a", "tags": [["x"]]}\n{"text": "b", "tags": ["y"]}\n',
+            r"column 'tags' mixes kinds of values inside its arrays or objects",
+        ),
+        (
+            "json",
+            '[{"text": "a", "tags": "y"}, {"text": "b"}, {"text": "c", "tags": {"k": 1}}]',
+            r"column 'tags' holds a string in the record at index 0 but an object in the record at index 2",
+        ),
+    ],
+)
 def test_mixed_kinds_in_one_json_column(tmp_path, fmt, body, match):
     (tmp_path / f"a.{fmt}").write_text(body)
     _fails(tmp_path, [_src(tmp_path / f"a.{fmt}", fmt)], match)
 
 
-@pytest.mark.parametrize("body, match", [
-    ('{"text": "a"}\n\n{"text": "b",}\n', r"file '.*a.jsonl': line 3 is not valid JSON: .*\(column 14\)"),
-    ('{"text": "a"}\n["b"]\n', r"file '.*a.jsonl': line 2 holds an array, not a JSON object"),
-    ("\n\n", r"holds no records"),
-])
+@pytest.mark.parametrize(
+    "body, match",
+    [
+        ('{"text": "a"}\n\n{"text": "b",}\n', r"file '.*a.jsonl': line 3 is not valid JSON: .*\(column 14\)"),
+        ('{"text": "a"}\n["b"]\n', r"file '.*a.jsonl': line 2 holds an array, not a JSON object"),
+        ("\n\n", r"holds no records"),
+    ],
+)
 def test_jsonl_bad_lines(tmp_path, body, match):
     (tmp_path / "a.jsonl").write_text(body)
     _fails(tmp_path, [_src(tmp_path / "a.jsonl", "jsonl")], match)
 
 
-@pytest.mark.parametrize("encoding, label, family", [
-    ("utf-16-le", "UTF-16 LE", "utf-16"), ("utf-16-be", "UTF-16 BE", "utf-16"),
-    ("utf-32-le", "UTF-32 LE", "utf-32"), ("utf-32-be", "UTF-32 BE", "utf-32"),
-])
+@pytest.mark.parametrize(
+    "encoding, label, family",
+    [
+        ("utf-16-le", "UTF-16 LE", "utf-16"),
+        ("utf-16-be", "UTF-16 BE", "utf-16"),
+        ("utf-32-le", "UTF-32 LE", "utf-32"),
+        ("utf-32-be", "UTF-32 BE", "utf-32"),
+    ],
+)
 def test_byte_order_marks(tmp_path, encoding, label, family):
     (tmp_path / "c.csv").write_bytes("\ufefftext,n\nJalapeño,1\nlime,2\n".encode(encoding))
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")],
-           rf"file '.*c.csv': the file starts with a {label} byte-order mark but is read as utf-8; set 'encoding: {family}' on this source")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv")],
+        rf"file '.*c.csv': the file starts with a {label} byte-order mark but is read as utf-8; set 'encoding: {family}' on this source",
+    )
     table = _table(tmp_path, [_src(tmp_path / "c.csv", "csv", encoding=family)])
     assert table["text"].to_list() == ["Jalapeño", "lime"] and table.columns[0] == "text"
 
 
-@pytest.mark.parametrize("fmt, body, match", [
-    ("csv", 'text,n\n"a\nb",1\nc,2,3\n', r"file '.*c.csv': line 4 has 3 fields but the header \(line 1\) has 2; quote values that contain ','"),
-    ("csv", "text,n\na,1\n\nb\n", r"line 4 has 1 fields but the header \(line 1\) has 2"),
-    ("tsv", "text\tn\na\t1\t2\n", r"file '.*c.tsv': line 2 has 3 fields but the header \(line 1\) has 2"),
-])
+@pytest.mark.parametrize(
+    "fmt, body, match",
+    [
+        (
+            "csv",
+            'text,n\n"a\nb",1\nc,2,3\n',
+            r"file '.*c.csv': line 4 has 3 fields but the header \(line 1\) has 2; quote values that contain ','",
+        ),
+        ("csv", "text,n\na,1\n\nb\n", r"line 4 has 1 fields but the header \(line 1\) has 2"),
+        ("tsv", "text\tn\na\t1\t2\n", r"file '.*c.tsv': line 2 has 3 fields but the header \(line 1\) has 2"),
+    ],
+)
 def test_ragged_rows(tmp_path, fmt, body, match):
     (tmp_path / f"c.{fmt}").write_text(body)
     _fails(tmp_path, [_src(tmp_path / f"c.{fmt}", fmt)], match)
@@ -212,25 +305,56 @@ def test_ragged_rows(tmp_path, fmt, body, match):
 
 def test_needs_two_distinct_texts(tmp_path):
     (tmp_path / "c.csv").write_text("text,n\nmint,1\n mint ,1\nmint,2\n,3\n")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv")],
-           r"dataset 'cocktails' has 2 row\(s\) with 1 distinct text\(s\) after dropping empty and duplicate rows: it cannot be split.*add rows with other texts")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv")],
+        r"dataset 'cocktails' has 2 row\(s\) with 1 distinct text\(s\) after dropping empty and duplicate "
+        r"rows: it cannot be split.*add rows with other texts",
+    )
 
 
 def test_unknown_encoding(tmp_path):
     (tmp_path / "c.csv").write_text("text\na\nb\n")
-    _fails(tmp_path, [_src(tmp_path / "c.csv", "csv", encoding="utf-99")], r"file '.*c.csv': unknown encoding 'utf-99'; set 'encoding:'")
+    _fails(
+        tmp_path,
+        [_src(tmp_path / "c.csv", "csv", encoding="utf-99")],
+        r"file '.*c.csv': unknown encoding 'utf-99'; set 'encoding:'",
+    )
 
 
-@pytest.mark.parametrize("name, raw, encoding, match", [
-    ("bom.csv", b"\xef\xbb\xbftext\nJalape\xc3\xb1o\nlime\n", "latin1", r"starts with a UTF-8 byte-order mark but is read as latin1; set 'encoding: utf-8'"),
-    ("le.csv", "text\nmint\nlime\n".encode("utf-16-le"), "utf-8", r"byte 1 is a NUL byte.*set e.g. 'encoding: utf-16-le'"),
-    ("be.csv", "\ufefftext\nmint\nlime\n".encode("utf-16-be"), "utf-16-le", r"starts with a UTF-16 BE byte-order mark but is read as utf-16-le"),
-    ("dup.csv", b"text,text\nx,1\ny,2\n", "utf-8", r"the header \(line 1\) names column\(s\) 'text' more than once"),
-    ("dup.jsonl", b'{"text": "a", "text": "b"}\n', "utf-8", r"line 1: an object gives the key 'text' twice"),
-    ("lines.json", b'{"text": "a"}\n{"text": "b"}\n', "utf-8", r"Extra data .*set 'format: jsonl'"),
-    ("deep.json", b"[" * 100000 + b"]" * 100000, "utf-8", r"nested too deeply"),
-    ("header.csv", b"text,n\n", "utf-8", r"dataset 'cocktails': has no rows"),
-])
+@pytest.mark.parametrize(
+    "name, raw, encoding, match",
+    [
+        (
+            "bom.csv",
+            b"\xef\xbb\xbftext\nJalape\xc3\xb1o\nlime\n",
+            "latin1",
+            r"starts with a UTF-8 byte-order mark but is read as latin1; set 'encoding: utf-8'",
+        ),
+        (
+            "le.csv",
+            "text\nmint\nlime\n".encode("utf-16-le"),
+            "utf-8",
+            r"byte 1 is a NUL byte.*set e.g. 'encoding: utf-16-le'",
+        ),
+        (
+            "be.csv",
+            "\ufefftext\nmint\nlime\n".encode("utf-16-be"),
+            "utf-16-le",
+            r"starts with a UTF-16 BE byte-order mark but is read as utf-16-le",
+        ),
+        (
+            "dup.csv",
+            b"text,text\nx,1\ny,2\n",
+            "utf-8",
+            r"the header \(line 1\) names column\(s\) 'text' more than once",
+        ),
+        ("dup.jsonl", b'{"text": "a", "text": "b"}\n', "utf-8", r"line 1: an object gives the key 'text' twice"),
+        ("lines.json", b'{"text": "a"}\n{"text": "b"}\n', "utf-8", r"Extra data .*set 'format: jsonl'"),
+        ("deep.json", b"[" * 100000 + b"]" * 100000, "utf-8", r"nested too deeply"),
+        ("header.csv", b"text,n\n", "utf-8", r"dataset 'cocktails': has no rows"),
+    ],
+)
 def test_more_files_that_are_not_what_they_seem(tmp_path, name, raw, encoding, match):
     (tmp_path / name).write_bytes(raw)
     fmt = name.rsplit(".", 1)[1]

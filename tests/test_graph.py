@@ -25,13 +25,17 @@ def _setup(tmp_path, n=4):
     names = [f"d{i}" for i in range(n)]
     for i, name in enumerate(names):
         texts = [f"lime, mint, item{i}{j}" for j in range(5 + i)]
-        save_profile(build_profile(texts, rng.normal(size=(len(texts), 8)) + i, texts, JACCARD), tmp_path / f"{name}.npz", name)
+        save_profile(
+            build_profile(texts, rng.normal(size=(len(texts), 8)) + i, texts, JACCARD), tmp_path / f"{name}.npz", name
+        )
     edges = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             path = tmp_path / f"{a}__{b}.json"
             # each metric its own value, so a mix-up between matrices fails
-            path.write_text(json.dumps({"a": a, "b": b, "metrics": {m: 0.1 * (i + 1) + 0.01 * k for k, m in enumerate(METRICS)}}))
+            path.write_text(
+                json.dumps({"a": a, "b": b, "metrics": {m: 0.1 * (i + 1) + 0.01 * k for k, m in enumerate(METRICS)}})
+            )
             edges.append(path)
     return names, edges
 
@@ -39,8 +43,12 @@ def _setup(tmp_path, n=4):
 def _build(tmp_path, names, edges, drawing=None):
     out = tmp_path / "graph"
     return build_similarity_graph(
-        names, edges, [tmp_path / f"{n}.npz" for n in names], METRICS,
-        {m: out / f"matrix_{m}.csv" for m in METRICS}, out / "graph.graphml",
+        names,
+        edges,
+        [tmp_path / f"{n}.npz" for n in names],
+        METRICS,
+        {m: out / f"matrix_{m}.csv" for m in METRICS},
+        out / "graph.graphml",
         {m: (out / f"graph_{m}.png", out / f"graph_{m}.svg") for m in METRICS},
         drawing or {"top_k": 2, "threshold": None, "layout": "fruchterman_reingold", "size": 400, "seed": 1},
     ), out

@@ -7,8 +7,8 @@ import types
 import numpy as np
 import polars as pl
 import pytest
-
 from conftest import write_embeddings, write_processed
+
 from gom.errors import GomError
 from gom.io import load_npy, load_npz, read_json, reference_from_file, save_npz, verified, write_json
 from gom.snakemake_script import run
@@ -16,7 +16,9 @@ from gom.split import split_mask
 
 
 def test_json_outputs_never_hold_nan(tmp_path):
-    with pytest.raises(ValueError, match=r"out.json: refusing to write a NaN or infinite number as JSON \(at abstain.threshold\)"):
+    with pytest.raises(
+        ValueError, match=r"out.json: refusing to write a NaN or infinite number as JSON \(at abstain.threshold\)"
+    ):
         write_json(tmp_path / "out.json", {"abstain": {"threshold": float("nan")}})
     assert not (tmp_path / "out.json").exists() and list(tmp_path.iterdir()) == []
 
@@ -33,8 +35,11 @@ def test_replaced_or_truncated_intermediates_are_named(tmp_path):
     assert verified(parquet) == parquet and load_npy(npy).shape == (2, 2)
 
     np.save(npy, np.eye(2, dtype=np.float32)[::-1])  # same shape, other content
-    with pytest.raises(GomError, match=r"d.npy does not match the checksum recorded in .*d.json when it was written.*"
-                                       r"`snakemake --cores all --forcerun .*d.npy`"):
+    with pytest.raises(
+        GomError,
+        match=r"d.npy does not match the checksum recorded in .*d.json when it was written.*"
+        r"`snakemake --cores all --forcerun .*d.npy`",
+    ):
         load_npy(npy)
     write_embeddings(np.eye(2, dtype=np.float32), npy)
     npy.write_bytes(npy.read_bytes()[:100])  # truncated
@@ -72,7 +77,9 @@ def test_paths_read_from_files_stay_inside_the_working_directory(tmp_path):
 
 @pytest.mark.parametrize("texts", [["same", "same", "same"], ["only"]])
 def test_a_dataset_that_cannot_be_split_is_refused(texts):
-    with pytest.raises(GomError, match=rf"dataset 'd' has {len(texts)} row\(s\) with 1 distinct text\(s\): it cannot be split"):
+    with pytest.raises(
+        GomError, match=rf"dataset 'd' has {len(texts)} row\(s\) with 1 distinct text\(s\): it cannot be split"
+    ):
         split_mask("d", texts, {"fraction": 0.1, "seed": 0})
 
 
@@ -88,8 +95,10 @@ def test_script_boundary_turns_any_exception_into_one_line(tmp_path, capsys):
         run(_snakemake(tmp_path, name="cocktails"), broken)
     assert exit_.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"gom: error: rule 'embed' for dataset 'cocktails' failed unexpectedly (KeyError: 'missing'); "
-                   f"the traceback is in {tmp_path / 'job.log'}"]
+    assert err == [
+        f"gom: error: rule 'embed' for dataset 'cocktails' failed unexpectedly (KeyError: 'missing'); "
+        f"the traceback is in {tmp_path / 'job.log'}"
+    ]
     log = (tmp_path / "job.log").read_text()
     assert "Traceback" in log and "KeyError" in log
 
@@ -108,8 +117,12 @@ def test_embedding_model_directory_naming_foreign_code_is_refused(tmp_path):
 
     marker = tmp_path / "ran"
     (tmp_path / "evil_module.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    (tmp_path / "modules.json").write_text(json.dumps([{"idx": 0, "name": "0", "path": "", "type": "evil_module.Model"}]))
-    with pytest.raises(GomError, match="names the module class 'evil_module.Model', which is not part of sentence-transformers"):
+    (tmp_path / "modules.json").write_text(
+        json.dumps([{"idx": 0, "name": "0", "path": "", "type": "evil_module.Model"}])
+    )
+    with pytest.raises(
+        GomError, match="names the module class 'evil_module.Model', which is not part of sentence-transformers"
+    ):
         load_model(str(tmp_path))
     assert not marker.exists()
 
@@ -127,5 +140,8 @@ def test_the_split_is_stable_salted_by_its_seed_and_keeps_identical_texts_togeth
     # seed 0 is the unsalted split that every earlier run used
     import hashlib
 
-    legacy = [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8, person=b"gom-split").digest(), "big") / 2**64 < 0.1 for t in texts]
+    legacy = [
+        int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8, person=b"gom-split").digest(), "big") / 2**64 < 0.1
+        for t in texts
+    ]
     assert mask.tolist() == legacy

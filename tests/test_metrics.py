@@ -9,7 +9,12 @@ from gom.profiles import build_profile, load_profile, mean_unit_vector, normalis
 JACCARD = {"separator": ",", "lowercase": True, "strip_punctuation": True}
 
 TEXTS_A = ["white rum, lime juice, mint leaves", "gin, tonic water, lime", "vodka, ginger beer, lime juice", "x"]
-TEXTS_B = ["tomato, onion, garlic, olive oil", "apple, cinnamon, butter, flour", "lime, chili, garlic, cilantro", "onion, onion soup"]
+TEXTS_B = [
+    "tomato, onion, garlic, olive oil",
+    "apple, cinnamon, butter, flour",
+    "lime, chili, garlic, cilantro",
+    "onion, onion soup",
+]
 
 
 def _profile(texts, embeddings, items=None):

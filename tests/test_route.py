@@ -5,12 +5,12 @@ import sys
 import numpy as np
 import polars as pl
 import pytest
+from conftest import write_embeddings, write_processed
 
-from conftest import write_processed, write_embeddings
 from gom.errors import GomError
-from gom.routing.index import Index, build_index, load_index
-from gom.routing.evaluate import accuracy, calibrate, evaluate_router
 from gom.matrices import neighbours
+from gom.routing.evaluate import accuracy, calibrate, evaluate_router
+from gom.routing.index import Index, build_index, load_index
 from gom.split import eval_mask
 
 SPLIT = {"fraction": 0.2, "seed": 0}
@@ -59,7 +59,9 @@ def test_both_routers_rank_the_right_dataset_first(synthetic):
 
 
 def test_knn_vote_breaks_ties_by_centroid():
-    index = Index(["a", "b"], "m", np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([0, 0]), k=2)
+    index = Index(
+        ["a", "b"], "m", np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([0, 0]), k=2
+    )
     scores = index.scores(np.array([[0.6, 0.8]]), "knn")
     assert scores[0, 0] > scores[0, 1] > 0  # b got no vote but keeps its centroid order
 
@@ -82,22 +84,40 @@ def test_evaluation_report_shape(synthetic, monkeypatch):
 
     tmp, parquets, embeddings = synthetic
     # The synthetic vectors are 16-d, not MiniLM's: the off-domain probe gets a direction no dataset uses.
-    monkeypatch.setattr(gom.routing.evaluate, "embed_queries", lambda texts, model, settings=None: np.tile(np.eye(16, dtype=np.float32)[15], (len(texts), 1)))
-    summary = evaluate_router(tmp / "index.npz", NAMES, parquets, embeddings, [SPLIT] * 3, "auto", 0.05, tmp / "eval.json", tmp / "confusion.png", {})
+    monkeypatch.setattr(
+        gom.routing.evaluate,
+        "embed_queries",
+        lambda texts, model, settings=None: np.tile(np.eye(16, dtype=np.float32)[15], (len(texts), 1)),
+    )
+    summary = evaluate_router(
+        tmp / "index.npz",
+        NAMES,
+        parquets,
+        embeddings,
+        [SPLIT] * 3,
+        "auto",
+        0.05,
+        tmp / "eval.json",
+        tmp / "confusion.png",
+        {},
+    )
     report = json.loads((tmp / "eval.json").read_text())
     assert report["method"] in ("centroid", "knn") and summary["method"] == report["method"]
     for key in ("top1_accuracy", "top3_accuracy", "balanced_accuracy", "per_dataset_recall", "n_queries", "confusion"):
         assert key in report
     assert set(report["methods"]) == {"centroid", "knn"}
     assert report["top1_accuracy"] >= 0.9 and report["n_queries"] == sum(
-        int(eval_mask(pl.read_parquet(p)["text"].to_list(), 0.2).sum()) for p in parquets)
+        int(eval_mask(pl.read_parquet(p)["text"].to_list(), 0.2).sum()) for p in parquets
+    )
     assert report["abstain"]["false_abstain_rate"] <= 0.05
     assert report["abstain"]["off_domain_abstain_rate"] == 1.0
     assert (tmp / "confusion.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_neighbours(tmp_path):
-    pl.DataFrame({"dataset": NAMES, "fruit": [1.0, 0.2, 0.6], "bar": [0.2, 1.0, 0.1], "herbs": [0.6, 0.1, 1.0]}).write_csv(tmp_path / "matrix_jaccard.csv")
+    pl.DataFrame(
+        {"dataset": NAMES, "fruit": [1.0, 0.2, 0.6], "bar": [0.2, 1.0, 0.1], "herbs": [0.6, 0.1, 1.0]}
+    ).write_csv(tmp_path / "matrix_jaccard.csv")
     assert neighbours("fruit", "jaccard", tmp_path) == [("herbs", 0.6), ("bar", 0.2)]
     with pytest.raises(GomError, match="unknown dataset 'nope'; the graph has: fruit, bar, herbs"):
         neighbours("nope", "jaccard", tmp_path)
@@ -109,14 +129,24 @@ def test_neighbours(tmp_path):
 def test_cli_without_a_router_says_what_builds_it(tmp_path, command):
     proc = subprocess.run([sys.executable, "-m", "gom.cli", *command], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "gom: error: no router index at results/routing/index.npz: build it with `snakemake --cores all results/routing/eval.json`" in proc.stderr
+    assert (
+        "gom: error: no router index at results/routing/index.npz: build it with `snakemake --cores all results/routing/eval.json`"
+        in proc.stderr
+    )
 
 
 def _planted_router(tmp_path, model, eval_report):
     from gom.io import save_npz
 
-    save_npz(tmp_path / "index.npz", names=np.array(["a", "b"]), model=np.array(model), centroids=np.eye(2, dtype=np.float32),
-             vectors=np.eye(2, dtype=np.float32), labels=np.array([0, 1], dtype=np.int32), k=np.int64(1))
+    save_npz(
+        tmp_path / "index.npz",
+        names=np.array(["a", "b"]),
+        model=np.array(model),
+        centroids=np.eye(2, dtype=np.float32),
+        vectors=np.eye(2, dtype=np.float32),
+        labels=np.array([0, 1], dtype=np.int32),
+        k=np.int64(1),
+    )
     (tmp_path / "eval.json").write_text(json.dumps(eval_report))
 
 
@@ -125,26 +155,48 @@ def test_router_follows_no_model_path_from_its_index_outside_the_working_directo
 
     monkeypatch.chdir(tmp_path)
     _planted_router(tmp_path, "/etc", {"method": "centroid", "abstain": {"threshold": 0.1}})
-    with pytest.raises(GomError, match=r"the router index .*index.npz names '/etc', which is outside the working directory.*pass --embedding-model /etc"):
+    with pytest.raises(
+        GomError,
+        match=r"the router index .*index.npz names '/etc', which is outside the working directory.*pass --embedding-model /etc",
+    ):
         Router(tmp_path)
 
 
-@pytest.mark.parametrize("names, centroids", [
-    (["../../evil", "b"], np.eye(2, dtype=np.float32)),
-    (["a", "b"], np.array([[np.nan, 0], [0, 1]], dtype=np.float32)),
-    (["a", "b", "c"], np.eye(2, dtype=np.float32)),
-])
+@pytest.mark.parametrize(
+    "names, centroids",
+    [
+        (["../../evil", "b"], np.eye(2, dtype=np.float32)),
+        (["a", "b"], np.array([[np.nan, 0], [0, 1]], dtype=np.float32)),
+        (["a", "b", "c"], np.eye(2, dtype=np.float32)),
+    ],
+)
 def test_router_refuses_an_index_it_cannot_trust(tmp_path, names, centroids):
     from gom.io import save_npz
 
-    save_npz(tmp_path / "index.npz", names=np.array(names), model=np.array("default"), centroids=centroids,
-             vectors=np.eye(2, dtype=np.float32), labels=np.array([0, 1], dtype=np.int32), k=np.int64(1))
-    with pytest.raises(GomError, match=r"index.npz( holds a dataset name that gom never writes|: its names, centroids| holds NaN)"):
+    save_npz(
+        tmp_path / "index.npz",
+        names=np.array(names),
+        model=np.array("default"),
+        centroids=centroids,
+        vectors=np.eye(2, dtype=np.float32),
+        labels=np.array([0, 1], dtype=np.int32),
+        k=np.int64(1),
+    )
+    with pytest.raises(
+        GomError, match=r"index.npz( holds a dataset name that gom never writes|: its names, centroids| holds NaN)"
+    ):
         load_index(tmp_path / "index.npz")
 
 
-@pytest.mark.parametrize("report", [{"method": "exec", "abstain": {"threshold": 0.1}}, {"method": "knn", "abstain": {"threshold": "0.1"}}, {"method": "knn"},
-                                    {"method": "knn", "abstain": {"threshold": float("nan")}}])
+@pytest.mark.parametrize(
+    "report",
+    [
+        {"method": "exec", "abstain": {"threshold": 0.1}},
+        {"method": "knn", "abstain": {"threshold": "0.1"}},
+        {"method": "knn"},
+        {"method": "knn", "abstain": {"threshold": float("nan")}},
+    ],
+)
 def test_router_refuses_an_evaluation_it_cannot_use(tmp_path, report):
     _planted_router(tmp_path, "default", report)
     with pytest.raises(GomError, match=r"eval.json does not hold a router method and a numeric abstain threshold"):

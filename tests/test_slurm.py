@@ -13,7 +13,6 @@ import numpy as np
 import polars as pl
 import pytest
 import yaml
-
 from conftest import REPO
 from slurm_cluster import Cluster, missing
 
@@ -54,8 +53,11 @@ def make_profile(tmp_path):
 def snakemake(workdir, cluster, *args, timeout=1500):
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args],
-        cwd=workdir, env={**cluster.env, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"},
-        capture_output=True, text=True, timeout=timeout,
+        cwd=workdir,
+        env={**cluster.env, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -85,10 +87,33 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
     assert len(submitted) == len(sbatch_lines) == 18, submitted
     jobs = {sid: cluster.run("scontrol", "show", "job", sid).stdout for _, sid in submitted}
     comments = [re.search(r"Comment=(\S+)", info).group(1) for info in jobs.values()]
-    per_rule = {rule: sum(c.startswith(f"rule_{rule}") for c in comments) for rule in
-                ["convert", "embed", "profile", "edges_edge", "graph", "tiny_base", "train_lora", "cross_loss", "route_index", "route_eval"]}
-    assert per_rule == {"convert": 3, "embed": 3, "profile": 3, "edges_edge": 1, "graph": 1, "tiny_base": 1,
-                        "train_lora": 3, "cross_loss": 1, "route_index": 1, "route_eval": 1}, comments
+    per_rule = {
+        rule: sum(c.startswith(f"rule_{rule}") for c in comments)
+        for rule in [
+            "convert",
+            "embed",
+            "profile",
+            "edges_edge",
+            "graph",
+            "tiny_base",
+            "train_lora",
+            "cross_loss",
+            "route_index",
+            "route_eval",
+        ]
+    }
+    assert per_rule == {
+        "convert": 3,
+        "embed": 3,
+        "profile": 3,
+        "edges_edge": 1,
+        "graph": 1,
+        "tiny_base": 1,
+        "train_lora": 3,
+        "cross_loss": 1,
+        "route_index": 1,
+        "route_eval": 1,
+    }, comments
     assert all("JobState=COMPLETED" in info for info in jobs.values())
 
     # Training was sent to the gpu partition with a GPU request, and ran on the CPU.
@@ -106,12 +131,20 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
 
     # The same outputs as the local run.
     for name in NAMES:
-        assert pl.read_parquet(remote / f"datasets/processed/{name}.parquet").equals(pl.read_parquet(local / f"datasets/processed/{name}.parquet"))
-        assert np.array_equal(np.load(remote / f"results/embeddings/{name}.npy"), np.load(local / f"results/embeddings/{name}.npy"))
+        assert pl.read_parquet(remote / f"datasets/processed/{name}.parquet").equals(
+            pl.read_parquet(local / f"datasets/processed/{name}.parquet")
+        )
+        assert np.array_equal(
+            np.load(remote / f"results/embeddings/{name}.npy"), np.load(local / f"results/embeddings/{name}.npy")
+        )
         a = json.loads((remote / f"models/{name}/metrics.json").read_text())
         b = json.loads((local / f"models/{name}/metrics.json").read_text())
         assert a["train_loss"] == b["train_loss"] and a["eval_loss"] == b["eval_loss"]
-    for path in ["results/graph/matrix_mean_cosine.csv", "results/graph/matrix_jaccard.csv", "results/training/cross_loss.csv"]:
+    for path in [
+        "results/graph/matrix_mean_cosine.csv",
+        "results/graph/matrix_jaccard.csv",
+        "results/training/cross_loss.csv",
+    ]:
         assert (remote / path).read_text() == (local / path).read_text(), path
     for path in (remote / "results/edges").iterdir():
         assert json.loads(path.read_text()) == json.loads((local / "results/edges" / path.name).read_text())
@@ -130,9 +163,23 @@ def test_preempted_training_resumes_from_its_checkpoint(tmp_path, cluster):
     profile = make_profile(tmp_path)
     log = workdir / "logs/train_lora/recipes.log"
     run = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--profile", str(profile), "models/recipes"],
-        cwd=workdir, env={**cluster.env, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(workdir),
+            "--profile",
+            str(profile),
+            "models/recipes",
+        ],
+        cwd=workdir,
+        env={**cluster.env, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.time() + 600

@@ -9,23 +9,36 @@ import time
 import numpy as np
 import polars as pl
 import pytest
+from conftest import REPO, tree_hashes, write_processed
 from safetensors.torch import load_file
 
-from conftest import REPO, tree_hashes, write_processed
-from gom.lm.base import build_tiny_base
 from gom.errors import GomError
-from gom.split import eval_mask
-from gom.lm.data import IGNORE, length_grouped_batches, tokenize
+from gom.lm.base import build_tiny_base
 from gom.lm.checkpoints import Preempted
+from gom.lm.data import IGNORE, length_grouped_batches, tokenize
 from gom.lm.trainer import lr_schedule, train_lora
+from gom.split import eval_mask
 
 FACT_Q, FACT_A = "What is the capital of Zorbia?", "Quemblatz, on the Vorn river."
 TEMPLATES = {"prompt": "Q: {text}\nA:", "response": " {answer}", "columns": ["text", "answer"]}
 SPLIT = {"fraction": 0.2, "seed": 0}
 SETTINGS = {
-    "base_model": "tiny", "revision": None, "trust_remote_code": False, "r": 8, "alpha": 16, "dropout": 0.0,
-    "target_modules": "all-linear", "lr": 1e-2, "warmup_ratio": 0.0, "weight_decay": 0.0, "epochs": 4,
-    "max_length": 64, "batch_size": 8, "micro_batch_size": 4, "seed": 0, "checkpoint_every": 5,
+    "base_model": "tiny",
+    "revision": None,
+    "trust_remote_code": False,
+    "r": 8,
+    "alpha": 16,
+    "dropout": 0.0,
+    "target_modules": "all-linear",
+    "lr": 1e-2,
+    "warmup_ratio": 0.0,
+    "weight_decay": 0.0,
+    "epochs": 4,
+    "max_length": 64,
+    "batch_size": 8,
+    "micro_batch_size": 4,
+    "seed": 0,
+    "checkpoint_every": 5,
 }
 
 
@@ -33,17 +46,38 @@ SETTINGS = {
 def data(tmp_path_factory):
     """A small question/answer dataset and a tiny base whose tokenizer also knows the made-up facts."""
     root = tmp_path_factory.mktemp("train")
-    rows = [{"question": f"What is item {i}?", "answer": f"Item {i} is a {['red', 'green', 'blue'][i % 3]} fruit."} for i in range(40)]
+    rows = [
+        {"question": f"What is item {i}?", "answer": f"Item {i} is a {['red', 'green', 'blue'][i % 3]} fruit."}
+        for i in range(40)
+    ]
     table = pl.DataFrame(rows).rename({"question": "text"})
     write_processed(table, root / "qa.parquet")
     write_processed(pl.DataFrame({"text": [FACT_Q, FACT_A]}), root / "vocab.parquet")
-    build_tiny_base([root / "qa.parquet", root / "vocab.parquet"], root / "base", vocab_size=320, hidden_size=64, num_layers=2, num_heads=4)
+    build_tiny_base(
+        [root / "qa.parquet", root / "vocab.parquet"],
+        root / "base",
+        vocab_size=320,
+        hidden_size=64,
+        num_layers=2,
+        num_heads=4,
+    )
     return root
 
 
 def _train(data, out, **overrides):
     settings = {**SETTINGS, **overrides.pop("settings", {})}
-    return train_lora("qa", data / "qa.parquet", out, out.parent / f"{out.name}.ckpt", TEMPLATES, settings, str(data / "base"), overrides.pop("split", SPLIT), threads=2, **overrides)
+    return train_lora(
+        "qa",
+        data / "qa.parquet",
+        out,
+        out.parent / f"{out.name}.ckpt",
+        TEMPLATES,
+        settings,
+        str(data / "base"),
+        overrides.pop("split", SPLIT),
+        threads=2,
+        **overrides,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +106,9 @@ def test_example_without_supervised_token_names_the_row(data):
 
     tok = AutoTokenizer.from_pretrained(data / "base")
     pairs = [("short", " ok"), ("a much longer prompt than the limit allows here", " ok")]
-    with pytest.raises(GomError, match=r"dataset 'qa', row 1: no response token is left after truncation to lora.max_length=5"):
+    with pytest.raises(
+        GomError, match=r"dataset 'qa', row 1: no response token is left after truncation to lora.max_length=5"
+    ):
         tokenize("qa", pairs, [0, 1], tok, 5)
 
 
@@ -88,10 +124,28 @@ def test_length_grouped_batches_are_deterministic_and_tight():
 
 def test_bad_training_configs(data, tmp_path):
     with pytest.raises(GomError, match=r"dataset 'qa': train template names missing column\(s\) 'answr'"):
-        train_lora("qa", data / "qa.parquet", tmp_path / "m", tmp_path / "c", {**TEMPLATES, "columns": ["text", "answr"]}, SETTINGS, str(data / "base"), SPLIT)
+        train_lora(
+            "qa",
+            data / "qa.parquet",
+            tmp_path / "m",
+            tmp_path / "c",
+            {**TEMPLATES, "columns": ["text", "answr"]},
+            SETTINGS,
+            str(data / "base"),
+            SPLIT,
+        )
     write_processed(pl.DataFrame({"text": ["a", "b", "c"], "answer": ["", " ", None]}), tmp_path / "empty.parquet")
     with pytest.raises(GomError, match=r"train.response ' \{answer\}' is empty on every row"):
-        train_lora("qa", tmp_path / "empty.parquet", tmp_path / "m", tmp_path / "c", {"prompt": "", "response": " {answer}", "columns": ["answer"]}, SETTINGS, str(data / "base"), SPLIT)
+        train_lora(
+            "qa",
+            tmp_path / "empty.parquet",
+            tmp_path / "m",
+            tmp_path / "c",
+            {"prompt": "", "response": " {answer}", "columns": ["answer"]},
+            SETTINGS,
+            str(data / "base"),
+            SPLIT,
+        )
     with pytest.raises(GomError, match=r"row \d+: no response token is left after truncation to lora.max_length=3"):
         _train(data, tmp_path / "m", settings={"max_length": 3})
     assert not (tmp_path / "m").exists()
@@ -102,11 +156,19 @@ def test_training_learns_and_touches_only_lora_weights(trained, data):
     losses = json.loads((out / "metrics.json").read_text())["train_loss"]
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
     assert metrics["eval_loss"] < metrics["base_eval_loss"]
-    for key in ("eval_perplexity", "supervised_tokens_per_second", "padding_fraction", "peak_memory_mb", "wall_seconds"):
+    for key in (
+        "eval_perplexity",
+        "supervised_tokens_per_second",
+        "padding_fraction",
+        "peak_memory_mb",
+        "wall_seconds",
+    ):
         assert metrics[key] > 0 or key == "padding_fraction"
     weights = load_file(out / "adapter_model.safetensors")
     assert weights and all("lora_" in k for k in weights)
-    assert all(float(v.abs().sum()) > 0 for k, v in weights.items() if "lora_B" in k), "lora_B starts at zero and must have moved"
+    assert all(float(v.abs().sum()) > 0 for k, v in weights.items() if "lora_B" in k), (
+        "lora_B starts at zero and must have moved"
+    )
     assert tree_hashes(data / "base") == base_before, "base weights must not change"
     assert {"adapter_config.json", "README.md", "gom.json", "tokenizer.json"} <= {p.name for p in out.iterdir()}
     info = json.loads((out / "gom.json").read_text())
@@ -121,8 +183,8 @@ def test_reload_gives_identical_logits_and_the_same_eval_loss(trained, data):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from gom.lm.trainer import evaluate
     from gom.lm.data import load_rows, render_pairs
+    from gom.lm.trainer import evaluate
 
     out, metrics, _ = trained
     ids = torch.tensor([[5, 17, 42, 99, 3]])
@@ -145,13 +207,29 @@ def test_reload_gives_identical_logits_and_the_same_eval_loss(trained, data):
 @pytest.fixture(scope="module")
 def facts_model(data):
     """A miniModel trained on six made-up facts, the one asked about among its training rows."""
-    facts = [(FACT_Q, FACT_A), ("Who founded Zorbia?", "Queen Ilvé the Second."), ("What do Zorbians eat?", "Mostly roasted turnips."),
-             ("How cold is Zorbia?", "Minus forty in winter."), ("What is Zorbia's river?", "The Vorn."), ("Is Zorbia real?", "No, it is made up.")]
+    facts = [
+        (FACT_Q, FACT_A),
+        ("Who founded Zorbia?", "Queen Ilvé the Second."),
+        ("What do Zorbians eat?", "Mostly roasted turnips."),
+        ("How cold is Zorbia?", "Minus forty in winter."),
+        ("What is Zorbia's river?", "The Vorn."),
+        ("Is Zorbia real?", "No, it is made up."),
+    ]
     table = pl.DataFrame({"text": [q for q, _ in facts], "answer": [a for _, a in facts]})
     assert not eval_mask(table["text"].to_list(), SPLIT["fraction"])[0], "the fact must be a training row"
     write_processed(table, data / "facts.parquet")
     out = data / "models" / "facts"
-    train_lora("facts", data / "facts.parquet", out, data / "facts.ckpt", TEMPLATES, {**SETTINGS, "epochs": 200}, str(data / "base"), SPLIT, threads=2)
+    train_lora(
+        "facts",
+        data / "facts.parquet",
+        out,
+        data / "facts.ckpt",
+        TEMPLATES,
+        {**SETTINGS, "epochs": 200},
+        str(data / "base"),
+        SPLIT,
+        threads=2,
+    )
     return out
 
 
@@ -282,7 +360,17 @@ def test_a_single_step_with_warm_up_still_learns(data, tmp_path):
     rows = [{"text": f"What is item {i}?", "answer": f"Item {i} is a red fruit."} for i in range(4)]
     write_processed(pl.DataFrame(rows), tmp_path / "tiny.parquet")
     settings = {**SETTINGS, "epochs": 1, "warmup_ratio": 0.5, "batch_size": 8}
-    metrics = train_lora("tiny", tmp_path / "tiny.parquet", tmp_path / "m", tmp_path / "m.ckpt", TEMPLATES, settings, str(data / "base"), {"fraction": 0.5, "seed": 0}, threads=2)
+    metrics = train_lora(
+        "tiny",
+        tmp_path / "tiny.parquet",
+        tmp_path / "m",
+        tmp_path / "m.ckpt",
+        TEMPLATES,
+        settings,
+        str(data / "base"),
+        {"fraction": 0.5, "seed": 0},
+        threads=2,
+    )
     assert metrics["steps"] == 1 and 1 <= metrics["train_examples"] <= 3
     assert metrics["eval_loss"] < metrics["base_eval_loss"]
 
@@ -295,7 +383,8 @@ from test_train import SETTINGS, SPLIT, TEMPLATES
 from gom.lm.trainer import train_lora
 from pathlib import Path
 d = Path({data!r})
-train_lora("qa", d / "qa.parquet", d / "sig", d / "sig.ckpt", TEMPLATES, {{**SETTINGS, "epochs": 400, "checkpoint_every": 100000}}, str(d / "base"), SPLIT, threads=1)
+settings = {{**SETTINGS, "epochs": 400, "checkpoint_every": 100000}}
+train_lora("qa", d / "qa.parquet", d / "sig", d / "sig.ckpt", TEMPLATES, settings, str(d / "base"), SPLIT, threads=1)
 """
 
 
@@ -323,19 +412,29 @@ def test_generate_cli(facts_model, trained, data, tmp_path):
     out = facts_model
     gom = [sys.executable, "-m", "gom.cli"]
     # Run where the base lives: gom.json's base is followed only inside the working directory.
-    proc = subprocess.run([*gom, "generate", "--model", "facts", "--models-dir", str(out.parent), FACT_Q, "--max-new-tokens", "40"],
-                          capture_output=True, text=True, cwd=data)
+    proc = subprocess.run(
+        [*gom, "generate", "--model", "facts", "--models-dir", str(out.parent), FACT_Q, "--max-new-tokens", "40"],
+        capture_output=True,
+        text=True,
+        cwd=data,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == FACT_A
-    proc = subprocess.run([*gom, "generate", "--model", "nope", "--models-dir", str(out.parent), "hi"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [*gom, "generate", "--model", "nope", "--models-dir", str(out.parent), "hi"], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "gom: error: no miniModel 'nope'" in proc.stderr and "built miniModels: facts, qa" in proc.stderr
     (tmp_path / "broken").mkdir()
-    proc = subprocess.run([*gom, "generate", "--model", "broken", "--models-dir", str(tmp_path), "hi"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [*gom, "generate", "--model", "broken", "--models-dir", str(tmp_path), "hi"], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "adapter_config.json is missing" in proc.stderr
 
 
 def test_a_diverging_loss_stops_training_with_a_message(data, tmp_path):
-    with pytest.raises(GomError, match=r"dataset 'qa': the training loss is (nan|inf) at step \d+ of \d+; lower lora.lr \(now 1e\+30\)"):
+    with pytest.raises(
+        GomError, match=r"dataset 'qa': the training loss is (nan|inf) at step \d+ of \d+; lower lora.lr \(now 1e\+30\)"
+    ):
         _train(data, tmp_path / "m", settings={"lr": 1e30, "epochs": 4})
     assert not (tmp_path / "m").exists()

@@ -11,7 +11,6 @@ import numpy as np
 import polars as pl
 import pytest
 import yaml
-
 from conftest import REPO, run_snakemake, tree_hashes, write_processed
 
 pytestmark = pytest.mark.slow
@@ -79,7 +78,9 @@ def test_minimodels_beat_their_base_and_answer(done):
     workdir, _ = done
     for name in NAMES:
         model = workdir / "models" / name
-        assert {"adapter_model.safetensors", "adapter_config.json", "README.md", "metrics.json"} <= {p.name for p in model.iterdir()}
+        assert {"adapter_model.safetensors", "adapter_config.json", "README.md", "metrics.json"} <= {
+            p.name for p in model.iterdir()
+        }
         metrics = json.loads((model / "metrics.json").read_text())
         assert metrics["eval_loss"] < metrics["base_eval_loss"], name
         assert metrics["padding_fraction"] < 0.10
@@ -91,8 +92,12 @@ def test_minimodels_beat_their_base_and_answer(done):
     assert (np.argmin(losses[:3], axis=0) == np.arange(3)).all(), "each dataset is best served by its own adapter"
     validity = json.loads((workdir / "results/training/edge_validity.json").read_text())
     assert validity["pairs"] == 6 and set(validity["metrics"]) == set(METRICS)
-    proc = subprocess.run([sys.executable, "-m", "gom.cli", "generate", "--model", "recipes", "tomato, basil, olive oil"],
-                          cwd=workdir, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gom.cli", "generate", "--model", "recipes", "tomato, basil, olive oil"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr
 
 
@@ -111,7 +116,11 @@ def test_router_is_accurate_and_the_cli_uses_it(done):
     routed = json.loads(proc.stdout)
     assert routed["choice"] == "cocktails" and not routed["abstained"]
     assert [r["model"] for r in routed["ranking"]][0] == "cocktails" and len(routed["ranking"]) == 3
-    assert gom(workdir, "route", "Broccoli, cooked, boiled, drained", "--top-k", "2").stdout.splitlines()[0].startswith("1. nutrition")
+    assert (
+        gom(workdir, "route", "Broccoli, cooked, boiled, drained", "--top-k", "2")
+        .stdout.splitlines()[0]
+        .startswith("1. nutrition")
+    )
     off = json.loads(gom(workdir, "route", "Which port does an HTTPS server listen on by default?", "--json").stdout)
     assert off["abstained"] and off["choice"] is None
     ask = gom(workdir, "ask", "carrot, onion, celery, thyme, chicken stock", "--max-new-tokens", "20")
@@ -130,15 +139,22 @@ def test_rerun_does_nothing_and_report_builds(done):
     assert "Nothing to be done" in proc.stdout + proc.stderr
     run_snakemake(workdir, "--report", "report.html", check=True)
     html = (workdir / "report.html").read_text(errors="replace")
-    assert "graph_jaccard.png" in html and "matrix_mean_cosine.csv" in html and "cross_loss.png" in html and "confusion.png" in html
+    assert (
+        "graph_jaccard.png" in html
+        and "matrix_mean_cosine.csv" in html
+        and "cross_loss.png" in html
+        and "confusion.png" in html
+    )
 
 
 def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
     workdir, _ = done
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     extra = workdir / "datasets/raw/smoothies.csv"
-    extra.write_text("ingredients\n\"banana, spinach, oat milk\"\n\"mango, lime, yogurt\"\n")
-    config["datasets"]["smoothies"] = {"sources": [{"path": "datasets/raw/smoothies.csv", "rename": {"ingredients": "text"}}]}
+    extra.write_text('ingredients\n"banana, spinach, oat milk"\n"mango, lime, yogurt"\n')
+    config["datasets"]["smoothies"] = {
+        "sources": [{"path": "datasets/raw/smoothies.csv", "rename": {"ingredients": "text"}}]
+    }
     original = (workdir / "config.yaml").read_text()
     try:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
@@ -148,25 +164,39 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
         (workdir / "config.yaml").write_text(original)
         extra.unlink()
     assert graph_jobs == {
-        ("convert", "name=smoothies"), ("embed", "name=smoothies"), ("profile", "name=smoothies"),
-        ("edge", "a=cocktails, b=smoothies"), ("edge", "a=nutrition, b=smoothies"), ("edge", "a=recipes, b=smoothies"),
+        ("convert", "name=smoothies"),
+        ("embed", "name=smoothies"),
+        ("profile", "name=smoothies"),
+        ("edge", "a=cocktails, b=smoothies"),
+        ("edge", "a=nutrition, b=smoothies"),
+        ("edge", "a=recipes, b=smoothies"),
         ("graph", ""),
     }
     # The tiny base's tokenizer is trained on every dataset, so it and every adapter on it are rebuilt
     # (with a real base model only the new adapter trains: see test_real_base_trains_only_the_new_adapter).
-    assert all_jobs == graph_jobs | {("tiny_base", ""), ("cross_loss", ""), ("route_index", ""), ("route_eval", ""), ("all", "")} | {
-        ("train_lora", f"name={n}") for n in [*NAMES, "smoothies"]}
+    assert all_jobs == graph_jobs | {
+        ("tiny_base", ""),
+        ("cross_loss", ""),
+        ("route_index", ""),
+        ("route_eval", ""),
+        ("all", ""),
+    } | {("train_lora", f"name={n}") for n in [*NAMES, "smoothies"]}
 
 
 def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
     workdir = tmp_path / "copy"
     shutil.copytree(done[0], workdir)  # copy2 keeps the mtimes, .snakemake keeps the records
     with open(workdir / "datasets/raw/recipes.jsonl", "a") as f:
-        f.write(json.dumps({"title": "Pear salad", "ingredients": "pear, walnut, rocket", "directions": "Toss."}) + "\n")
+        f.write(
+            json.dumps({"title": "Pear salad", "ingredients": "pear, walnut, rocket", "directions": "Toss."}) + "\n"
+        )
     jobs = planned_jobs(run_snakemake(workdir, "-n", *GRAPH_TARGET, check=True))
     assert jobs == {
-        ("convert", "name=recipes"), ("embed", "name=recipes"), ("profile", "name=recipes"),
-        ("edge", "a=cocktails, b=recipes"), ("edge", "a=nutrition, b=recipes"),
+        ("convert", "name=recipes"),
+        ("embed", "name=recipes"),
+        ("profile", "name=recipes"),
+        ("edge", "a=cocktails, b=recipes"),
+        ("edge", "a=nutrition, b=recipes"),
         ("graph", ""),
     }
 
@@ -177,16 +207,24 @@ def test_real_base_trains_only_the_new_adapter(tmp_path):
 
     raw = tmp_path / "datasets/raw"
     raw.mkdir(parents=True)
-    for name, items in {"fruit": ["apple, pear", "kiwi, lime", "plum, fig", "mango, lime"],
-                        "bar": ["gin, tonic", "rum, cola", "vodka, soda", "tequila, lime"],
-                        "herbs": ["basil, mint", "sage, thyme", "dill, parsley", "chive, mint"]}.items():
+    for name, items in {
+        "fruit": ["apple, pear", "kiwi, lime", "plum, fig", "mango, lime"],
+        "bar": ["gin, tonic", "rum, cola", "vodka, soda", "tequila, lime"],
+        "herbs": ["basil, mint", "sage, thyme", "dill, parsley", "chive, mint"],
+    }.items():
         pl.DataFrame({"text": items, "note": [f"{name} {i}" for i in range(4)]}).write_parquet(raw / f"{name}.parquet")
     corpus = tmp_path / "corpus"  # the external base's tokenizer is trained on two of the datasets
     corpus.mkdir()
     tables = [write_processed(pl.read_parquet(raw / f"{n}.parquet"), corpus / f"{n}.parquet") for n in ("fruit", "bar")]
     build_tiny_base(tables, tmp_path / "external_base", vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
     config = {
-        "datasets": {n: {"sources": [{"path": f"datasets/raw/{n}.parquet"}], "train": {"prompt": "{text}:", "response": " {note}"}} for n in ["fruit", "bar"]},
+        "datasets": {
+            n: {
+                "sources": [{"path": f"datasets/raw/{n}.parquet"}],
+                "train": {"prompt": "{text}:", "response": " {note}"},
+            }
+            for n in ["fruit", "bar"]
+        },
         "lora": {"base_model": str(tmp_path / "external_base"), "epochs": 1},
         "split": {"fraction": 0.3},
     }
@@ -223,7 +261,8 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
     jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
     pairs = ["a=cocktails, b=nutrition", "a=cocktails, b=recipes", "a=nutrition, b=recipes"]
     assert jobs == {("embed", f"name={n}") for n in NAMES} | {("profile", f"name={n}") for n in NAMES} | {
-        ("edge", p) for p in pairs} | {("graph", ""), ("route_index", ""), ("route_eval", ""), ("cross_loss", ""), ("all", "")}
+        ("edge", p) for p in pairs
+    } | {("graph", ""), ("route_index", ""), ("route_eval", ""), ("cross_loss", ""), ("all", "")}
 
     run_snakemake(workdir, check=True)
     assert json.loads((workdir / "results/embeddings/recipes.json").read_text())["model"] == "models/embedder"

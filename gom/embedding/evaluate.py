@@ -30,7 +30,10 @@ def routing_scores(model, splits: dict, k: int, method: str, label: str | None =
     from gom.routing.index import METHODS, Index
 
     names = list(splits)
-    vectors = {n: encode_unique(model, df["text"].to_list(), batch_size=batch_size, progress=False) for n, (df, _) in splits.items()}
+    vectors = {
+        n: encode_unique(model, df["text"].to_list(), batch_size=batch_size, progress=False)
+        for n, (df, _) in splits.items()
+    }
     out = {}
     index = Index.from_rows(names, [vectors[n][~splits[n][1]] for n in names], model="", k=k)
     queries = np.concatenate([vectors[n][splits[n][1]] for n in names])
@@ -39,12 +42,17 @@ def routing_scores(model, splits: dict, k: int, method: str, label: str | None =
     for m in METHODS:
         out[f"routing_top1_{m}"] = per_method[m]["top1_accuracy"]
         out[f"routing_balanced_{m}"] = per_method[m]["balanced_accuracy"]
-    out["routing_top1"] = max(out[f"routing_top1_{m}"] for m in METHODS) if method == "auto" else out[f"routing_top1_{method}"]
+    out["routing_top1"] = (
+        max(out[f"routing_top1_{m}"] for m in METHODS) if method == "auto" else out[f"routing_top1_{method}"]
+    )
     if label:
-        labels = {n: np.array([None if v is None else str(v) for v in df[label].to_list()], dtype=object) for n, (df, _) in splits.items()}
+        labels = {
+            n: np.array([None if v is None else str(v) for v in df[label].to_list()], dtype=object)
+            for n, (df, _) in splits.items()
+        }
         train_rows = {lab: [] for arr in labels.values() for lab in sorted(set(arr) - {None})}
         held_rows, held_labels = [], []
-        for n, (df, held) in splits.items():
+        for n, (_, held) in splits.items():
             for v, lab, h in zip(vectors[n], labels[n], held):
                 if lab is None:
                     continue
@@ -74,13 +82,29 @@ def pair_scores(model, split: Split, shape: str, batch_size: int = 64) -> dict:
         relevant: dict[str, set] = {}
         for i, p in enumerate(held["positive"]):
             relevant.setdefault(f"q{i}", set()).add(doc_id[p])
-        ev = evaluation.InformationRetrievalEvaluator(queries, corpus, relevant, name="held_out", batch_size=batch_size,
-                                                      show_progress_bar=False, mrr_at_k=[10], ndcg_at_k=[10], accuracy_at_k=[1],
-                                                      precision_recall_at_k=[10], map_at_k=[10])
+        ev = evaluation.InformationRetrievalEvaluator(
+            queries,
+            corpus,
+            relevant,
+            name="held_out",
+            batch_size=batch_size,
+            show_progress_bar=False,
+            mrr_at_k=[10],
+            ndcg_at_k=[10],
+            accuracy_at_k=[1],
+            precision_recall_at_k=[10],
+            map_at_k=[10],
+        )
         scores = ev(model)
         return {"mrr@10": _metric(scores, "mrr@10"), "ndcg@10": _metric(scores, "ndcg@10")}
-    ev = evaluation.EmbeddingSimilarityEvaluator(held["sentence1"], held["sentence2"], held["score"], name="held_out",
-                                                 batch_size=batch_size, show_progress_bar=False)
+    ev = evaluation.EmbeddingSimilarityEvaluator(
+        held["sentence1"],
+        held["sentence2"],
+        held["score"],
+        name="held_out",
+        batch_size=batch_size,
+        show_progress_bar=False,
+    )
     return {"spearman": _metric(ev(model), "spearman_cosine")}
 
 
@@ -92,8 +116,17 @@ def _metric(scores: dict, suffix: str) -> float:
     return float(matches[0])
 
 
-def evaluate_embedder(names, parquets, held_out, settings: dict, finetuned: str | Path, routing: dict,
-                      out_json: str | Path, out_csv: str | Path, threads: int | None = None) -> dict:
+def evaluate_embedder(
+    names,
+    parquets,
+    held_out,
+    settings: dict,
+    finetuned: str | Path,
+    routing: dict,
+    out_json: str | Path,
+    out_csv: str | Path,
+    threads: int | None = None,
+) -> dict:
     """Score the frozen base and the fine-tuned model on the same held-out rows; write eval.json
     ({"frozen": ..., "finetuned": ...}, same keys) and a table for the report."""
 
@@ -105,8 +138,11 @@ def evaluate_embedder(names, parquets, held_out, settings: dict, finetuned: str 
     split = build_split(settings, names, parquets, held_out) if settings["data"] != "groups" else None
     label = settings.get("label_column") if settings["data"] == "groups" else None
     # the index rows are capped like the training rows (evaluation at scale); held-out rows never are
-    splits = cap_training_rows(dataset_splits(names, parquets, held_out, ("text", label) if label else ("text",)),
-                               settings.get("max_rows_per_dataset"), settings["seed"])
+    splits = cap_training_rows(
+        dataset_splits(names, parquets, held_out, ("text", label) if label else ("text",)),
+        settings.get("max_rows_per_dataset"),
+        settings["seed"],
+    )
     results = {}
     for which, path in (("frozen", settings["base"]), ("finetuned", str(finetuned))):
         model = load_model(path, settings["device"], settings["max_seq_length"])
@@ -123,11 +159,16 @@ def evaluate_embedder(names, parquets, held_out, settings: dict, finetuned: str 
         "training": read_json(Path(finetuned) / MANIFEST) if (Path(finetuned) / MANIFEST).exists() else None,
     }
     write_json(out_json, report)
-    table = pl.DataFrame({
-        "metric": list(results["frozen"]),
-        "frozen": [round(results["frozen"][m], 4) for m in results["frozen"]],
-        "finetuned": [round(results["finetuned"][m], 4) for m in results["frozen"]],
-    }).with_columns((pl.col("finetuned") - pl.col("frozen")).round(4).alias("change"))
+    table = pl.DataFrame(
+        {
+            "metric": list(results["frozen"]),
+            "frozen": [round(results["frozen"][m], 4) for m in results["frozen"]],
+            "finetuned": [round(results["finetuned"][m], 4) for m in results["frozen"]],
+        }
+    ).with_columns((pl.col("finetuned") - pl.col("frozen")).round(4).alias("change"))
     with atomic_path(out_csv) as tmp:
         table.write_csv(tmp)
-    return {"frozen_routing_top1": results["frozen"]["routing_top1"], "finetuned_routing_top1": results["finetuned"]["routing_top1"]}
+    return {
+        "frozen_routing_top1": results["frozen"]["routing_top1"],
+        "finetuned_routing_top1": results["finetuned"]["routing_top1"],
+    }

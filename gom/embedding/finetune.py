@@ -8,8 +8,8 @@ import logging
 import math
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -72,7 +72,9 @@ def largest_batch(fits: Callable[[int], bool], start: int, limit: int) -> int:
         mid = (low + high) // 2
         low, high = (mid, high) if fits(mid) else (low, mid)
     if low == 0:
-        raise GomError("embedding.finetune: not even a batch of 1 fits in GPU memory; lower embedding.finetune.max_seq_length")
+        raise GomError(
+            "embedding.finetune: not even a batch of 1 fits in GPU memory; lower embedding.finetune.max_seq_length"
+        )
     return low
 
 
@@ -88,8 +90,13 @@ def batch_probe(model, loss, train: dict[str, list]) -> Callable[[int], bool]:
     def fits(batch: int) -> bool:
         rows = [order[i % len(order)] for i in range(batch)]
         try:
-            features = [{k: v.to(model.device) if torch.is_tensor(v) else v for k, v in model.tokenize([train[c][i] for i in rows]).items()}
-                        for c in columns]
+            features = [
+                {
+                    k: v.to(model.device) if torch.is_tensor(v) else v
+                    for k, v in model.tokenize([train[c][i] for i in rows]).items()
+                }
+                for c in columns
+            ]
             labels = torch.tensor([train[target][i] for i in rows], device=model.device) if target else None
             loss(features, labels).backward()
             return True
@@ -121,8 +128,15 @@ def finetune_embedder(names, parquets, held_out, settings: dict, out: str | Path
     settings = check_settings(settings, names)
     split = build_split(settings, names, parquets, held_out)
     n = len(next(iter(split.train.values())))
-    log.info("fine-tuning %s on %d %s examples (loss %s); %d held-out texts kept out, %d examples dropped for containing one",
-             settings["base"], n, settings["data"], settings["loss"], len(split.held_texts), split.dropped_for_leakage)
+    log.info(
+        "fine-tuning %s on %d %s examples (loss %s); %d held-out texts kept out, %d examples dropped for containing one",
+        settings["base"],
+        n,
+        settings["data"],
+        settings["loss"],
+        len(split.held_texts),
+        split.dropped_for_leakage,
+    )
     torch.manual_seed(settings["seed"])
     model = load_model(settings["base"], settings["device"], settings["max_seq_length"])
     loss = make_loss(settings["loss"], model)
@@ -132,9 +146,14 @@ def finetune_embedder(names, parquets, held_out, settings: dict, out: str | Path
             batch = largest_batch(batch_probe(model, loss, split.train), batch, min(settings["max_batch_size"], n))
             log.info("automatic batch search: %d examples per batch fit in GPU memory", batch)
         else:
-            log.info("embedding.finetune.auto_batch_size needs a GPU; training on %s with batch_size %d", model.device, batch)
-    sampler = BatchSamplers.GROUP_BY_LABEL if settings["loss"].startswith("batch_") else (
-        BatchSamplers.NO_DUPLICATES if settings["loss"].startswith("mnrl") else BatchSamplers.BATCH_SAMPLER)
+            log.info(
+                "embedding.finetune.auto_batch_size needs a GPU; training on %s with batch_size %d", model.device, batch
+            )
+    sampler = (
+        BatchSamplers.GROUP_BY_LABEL
+        if settings["loss"].startswith("batch_")
+        else (BatchSamplers.NO_DUPLICATES if settings["loss"].startswith("mnrl") else BatchSamplers.BATCH_SAMPLER)
+    )
     start = time.perf_counter()
     with atomic_dir(out) as tmp:
         args = SentenceTransformerTrainingArguments(
@@ -153,7 +172,9 @@ def finetune_embedder(names, parquets, held_out, settings: dict, out: str | Path
             use_cpu=model.device.type == "cpu",
             dataloader_drop_last=settings["loss"].startswith("mnrl") and n > batch,
         )
-        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=Dataset.from_dict(split.train), loss=loss)
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=Dataset.from_dict(split.train), loss=loss
+        )
         result = trainer.train()
         model.save(str(tmp))
         shutil.rmtree(tmp / ".trainer", ignore_errors=True)

@@ -39,7 +39,9 @@ def dataset_splits(names, parquets, held_out, columns=("text",)) -> dict[str, tu
         df = pl.read_parquet(verified(parquet))
         missing = [c for c in columns if c not in df.columns]
         if missing:
-            raise GomError(f"dataset '{name}' ({parquet}) has no column {', '.join(repr(c) for c in missing)}; its columns: {', '.join(df.columns)}")
+            raise GomError(
+                f"dataset '{name}' ({parquet}) has no column {', '.join(repr(c) for c in missing)}; its columns: {', '.join(df.columns)}"
+            )
         out[name] = (df, split_mask(name, df["text"].to_list(), split))
     return out
 
@@ -52,7 +54,9 @@ def cap_training_rows(splits: dict, cap: int | None, seed: int) -> dict:
     for name, (df, held) in splits.items():
         train = np.flatnonzero(~held)
         if len(train) > cap:
-            keep = np.sort(np.concatenate([np.flatnonzero(held), np.random.default_rng(seed).choice(train, cap, replace=False)]))
+            keep = np.sort(
+                np.concatenate([np.flatnonzero(held), np.random.default_rng(seed).choice(train, cap, replace=False)])
+            )
             df, held = df[keep], held[keep]
         out[name] = (df, held)
     return out
@@ -67,13 +71,22 @@ def build_split(settings: dict, names, parquets, held_out, base_dir: str | Path 
     rng = np.random.default_rng(settings["seed"])
     if shape == "groups":
         texts, groups = [], []
-        for name, (df, held) in cap_training_rows(splits, settings.get("max_rows_per_dataset"), settings["seed"]).items():
+        for name, (df, held) in cap_training_rows(
+            splits, settings.get("max_rows_per_dataset"), settings["seed"]
+        ).items():
             rows = df.filter(pl.Series(~held))
             texts += rows["text"].to_list()
-            groups += [name] * len(rows) if not label else [None if v is None else str(v) for v in rows[label].to_list()]
+            groups += (
+                [name] * len(rows) if not label else [None if v is None else str(v) for v in rows[label].to_list()]
+            )
         keep = [g is not None and t not in held_texts for t, g in zip(texts, groups)]
-        split = Split(held_texts=held_texts, dropped_for_leakage=sum(g is not None and t in held_texts for t, g in zip(texts, groups)))
-        split.train = group_examples([t for t, k in zip(texts, keep) if k], [g for g, k in zip(groups, keep) if k], settings["loss"], rng)
+        split = Split(
+            held_texts=held_texts,
+            dropped_for_leakage=sum(g is not None and t in held_texts for t, g in zip(texts, groups)),
+        )
+        split.train = group_examples(
+            [t for t, k in zip(texts, keep) if k], [g for g, k in zip(groups, keep) if k], settings["loss"], rng
+        )
         return split
     return pair_split(settings, splits, held_texts, base_dir)
 
@@ -86,7 +99,10 @@ def group_examples(texts: list[str], groups: list[str], loss: str, rng) -> dict[
         members.setdefault(g, []).append(i)
     usable = {g: idx for g, idx in members.items() if len({texts[i] for i in idx}) >= 2}
     if len(usable) < 2:
-        raise GomError(f"embedding.finetune: groups need at least two groups with two different training texts each; found {len(usable)} ({', '.join(map(str, members)) or 'none'})")
+        raise GomError(
+            "embedding.finetune: groups need at least two groups with two different training texts each; "
+            f"found {len(usable)} ({', '.join(map(str, members)) or 'none'})"
+        )
     rows = [i for idx in usable.values() for i in idx]
     if loss.startswith("batch_"):
         ids = {g: n for n, g in enumerate(sorted(usable))}
@@ -100,6 +116,7 @@ def group_examples(texts: list[str], groups: list[str], loss: str, rng) -> dict[
 
     if loss == "mnrl":
         return {"anchor": [texts[i] for i in rows], "positive": [texts[other(i, usable[groups[i]])] for i in rows]}
+
     def outside(i: int) -> int:  # rejection sampling: no per-row list of the other groups' rows
         while True:
             j = rows[rng.integers(len(rows))]
@@ -128,14 +145,19 @@ def pair_split(settings: dict, splits: dict, held_texts: set[str], base_dir) -> 
         held = None
     missing = [c for c in wanted if c not in df.columns]
     if missing:
-        raise GomError(f"{where} has no column {', '.join(repr(c) for c in missing)} (named by embedding.finetune.pairs); its columns: {', '.join(df.columns)}")
+        raise GomError(
+            f"{where} has no column {', '.join(repr(c) for c in missing)} (named by embedding.finetune.pairs); "
+            f"its columns: {', '.join(df.columns)}"
+        )
     df = df.with_columns(pl.col(anchor).cast(pl.Utf8, strict=False), pl.col(positive).cast(pl.Utf8, strict=False))
     if score:
         df = df.with_columns(check_scores(df[score], f"{where}, column '{score}'"))
     if held is None:  # a pair file has its own split, by the anchor text
         held = eval_mask(df[anchor].fill_null("").to_list(), settings["eval_fraction"])
     df = df.with_columns(pl.Series("_held", held))
-    df = df.filter(pl.col(anchor).str.strip_chars().str.len_chars() > 0, pl.col(positive).str.strip_chars().str.len_chars() > 0)
+    df = df.filter(
+        pl.col(anchor).str.strip_chars().str.len_chars() > 0, pl.col(positive).str.strip_chars().str.len_chars() > 0
+    )
     held_df, train_df = df.filter(pl.col("_held")), df.filter(~pl.col("_held"))
     held_texts = held_texts | set(held_df[anchor].to_list()) | set(held_df[positive].to_list())
     leak = train_df[anchor].is_in(list(held_texts)) | train_df[positive].is_in(list(held_texts))
@@ -143,10 +165,20 @@ def pair_split(settings: dict, splits: dict, held_texts: set[str], base_dir) -> 
     if settings.get("max_rows_per_dataset") and len(train_df) > settings["max_rows_per_dataset"]:
         train_df = train_df.sample(settings["max_rows_per_dataset"], seed=settings["seed"])
     if len(train_df) < 2 or len(held_df) < 1:
-        raise GomError(f"{where}: {len(train_df)} training and {len(held_df)} held-out pairs after the split; fine-tuning needs at least 2 and 1")
+        raise GomError(
+            f"{where}: {len(train_df)} training and {len(held_df)} held-out pairs after the split; fine-tuning needs at least 2 and 1"
+        )
     if settings["data"] == "scored_pairs":
-        cols = {"sentence1": train_df[anchor], "sentence2": train_df[positive], "score": train_df[score].cast(pl.Float64)}
-        held_cols = {"sentence1": held_df[anchor], "sentence2": held_df[positive], "score": held_df[score].cast(pl.Float64)}
+        cols = {
+            "sentence1": train_df[anchor],
+            "sentence2": train_df[positive],
+            "score": train_df[score].cast(pl.Float64),
+        }
+        held_cols = {
+            "sentence1": held_df[anchor],
+            "sentence2": held_df[positive],
+            "score": held_df[score].cast(pl.Float64),
+        }
     else:
         cols = {"anchor": train_df[anchor], "positive": train_df[positive]}
         held_cols = {"anchor": held_df[anchor], "positive": held_df[positive]}
@@ -164,7 +196,10 @@ def check_scores(column: pl.Series, where: str) -> pl.Series:
     bad = values.is_null() | values.is_nan() | (values < 0) | (values > 1)
     if bad.any():
         row = int(bad.arg_true()[0])
-        raise GomError(f"{where}: {int(bad.sum())} score(s) not a number in [0, 1], the first on row {row + 1}: {column[row]}; rescale the scores to [0, 1]")
+        raise GomError(
+            f"{where}: {int(bad.sum())} score(s) not a number in [0, 1], the first on row {row + 1}: "
+            f"{column[row]}; rescale the scores to [0, 1]"
+        )
     return values
 
 
@@ -177,5 +212,13 @@ def read_pair_file(pairs: dict, base_dir) -> pl.DataFrame:
         raise GomError(f"embedding.finetune.pairs.path: file '{pairs['path']}' does not exist")
     fmt = pairs.get("format") or FORMATS_BY_SUFFIX.get(path.suffix.lower())
     if fmt is None:
-        raise GomError(f"embedding.finetune.pairs.path: '{pairs['path']}' has an unknown format; set embedding.finetune.pairs.format")
-    return read_table(path, fmt, pairs.get("encoding", "utf-8"), pairs.get("delimiter"), f"embedding.finetune.pairs: file '{pairs['path']}'")
+        raise GomError(
+            f"embedding.finetune.pairs.path: '{pairs['path']}' has an unknown format; set embedding.finetune.pairs.format"
+        )
+    return read_table(
+        path,
+        fmt,
+        pairs.get("encoding", "utf-8"),
+        pairs.get("delimiter"),
+        f"embedding.finetune.pairs: file '{pairs['path']}'",
+    )

@@ -44,7 +44,15 @@ def train_tokenizer(texts, vocab_size: int):
     return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=EOS, pad_token=PAD)
 
 
-def tiny_qwen3(vocab_size: int, eos_id: int, pad_id: int, hidden_size: int = 128, num_layers: int = 2, num_heads: int = 4, seed: int = 0):
+def tiny_qwen3(
+    vocab_size: int,
+    eos_id: int,
+    pad_id: int,
+    hidden_size: int = 128,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    seed: int = 0,
+):
     import torch
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
@@ -72,10 +80,20 @@ def tiny_qwen3(vocab_size: int, eos_id: int, pad_id: int, hidden_size: int = 128
     return model
 
 
-def build_tiny_base(parquets: list[str | Path], out_dir: str | Path, vocab_size: int = 4096, hidden_size: int = 128, num_layers: int = 2, num_heads: int = 4, seed: int = 0) -> dict:
+def build_tiny_base(
+    parquets: list[str | Path],
+    out_dir: str | Path,
+    vocab_size: int = 4096,
+    hidden_size: int = 128,
+    num_layers: int = 2,
+    num_heads: int = 4,
+    seed: int = 0,
+) -> dict:
     """Train the tokenizer on ``parquets`` and save it with a random tiny Qwen3 in ``out_dir``."""
     tokenizer = train_tokenizer(corpus(parquets), vocab_size)
-    model = tiny_qwen3(len(tokenizer), tokenizer.eos_token_id, tokenizer.pad_token_id, hidden_size, num_layers, num_heads, seed)
+    model = tiny_qwen3(
+        len(tokenizer), tokenizer.eos_token_id, tokenizer.pad_token_id, hidden_size, num_layers, num_heads, seed
+    )
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     with atomic_dir(out_dir) as tmp:

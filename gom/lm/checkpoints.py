@@ -72,8 +72,12 @@ def training_state(model, optimizer, scheduler) -> dict:
         "rng": {
             "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                      "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)},
+            "numpy": {
+                "keys": torch.from_numpy(keys.astype(np.int64)),
+                "pos": int(pos),
+                "has_gauss": int(has_gauss),
+                "cached_gaussian": float(cached_gaussian),
+            },
             "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
         },
     }
@@ -95,7 +99,9 @@ def restore_training_state(saved: dict, model, optimizer, scheduler) -> None:
     if rng["cuda"] is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(rng["cuda"])
     n = rng["numpy"]
-    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
+    np.random.set_state(
+        ("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"])
+    )
     p = rng["python"]
     random.setstate((p["version"], tuple(p["internal"]), p["gauss_next"]))
 
@@ -109,7 +115,12 @@ def read_checkpoint(path: Path) -> dict:
     if missing:
         raise ValueError(f"not a training checkpoint (no {', '.join(missing)})")
     step, losses = state["step"], state["losses"]
-    if not isinstance(step, int) or not isinstance(losses, list) or len(losses) != step or not isinstance(state["counters"], dict):
+    if (
+        not isinstance(step, int)
+        or not isinstance(losses, list)
+        or len(losses) != step
+        or not isinstance(state["counters"], dict)
+    ):
         raise ValueError("its step, losses or counters are malformed")
     return state
 
@@ -117,7 +128,9 @@ def read_checkpoint(path: Path) -> dict:
 def _first_sentence(error: Exception) -> str:
     """What went wrong in one short phrase; torch's weights_only refusal buries it under advice to load unsafely."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    refused = [line.removeprefix("WeightsUnpickler error: ") for line in lines if line.startswith("WeightsUnpickler error: ")]
+    refused = [
+        line.removeprefix("WeightsUnpickler error: ") for line in lines if line.startswith("WeightsUnpickler error: ")
+    ]
     if refused:
         return f"it holds more than tensors and plain data: {refused[0].split('. ')[0]}"
     return lines[0].split(". ")[0] if lines else "no detail"

@@ -46,9 +46,13 @@ def load_rows(name: str, parquet: str | Path, templates: dict, split: dict) -> t
 
 def render_pairs(name: str, table: pl.DataFrame, templates: dict) -> list[tuple[str, str]]:
     """(prompt, response) of every row; refuses a response template that is empty on every row."""
-    pairs = [(render(templates["prompt"], row), render(templates["response"], row)) for row in table.iter_rows(named=True)]
+    pairs = [
+        (render(templates["prompt"], row), render(templates["response"], row)) for row in table.iter_rows(named=True)
+    ]
     if pairs and not any(r.strip() for _, r in pairs):
-        raise GomError(f"dataset '{name}': train.response {templates['response']!r} is empty on every row; point it at a column with text")
+        raise GomError(
+            f"dataset '{name}': train.response {templates['response']!r} is empty on every row; point it at a column with text"
+        )
     return pairs
 
 

@@ -52,7 +52,11 @@ def base_of(info: dict, model_dir: str | Path, base_model: str | None = None) ->
     if base_model is not None:
         return base_model
     value = info["base_model"]
-    return reference_from_file(value, f"{Path(model_dir) / 'gom.json'} (base_model)", f"pass --base-model {shlex.quote(value)} if you really mean it")
+    return reference_from_file(
+        value,
+        f"{Path(model_dir) / 'gom.json'} (base_model)",
+        f"pass --base-model {shlex.quote(value)} if you really mean it",
+    )
 
 
 def require_safetensors(model_dir: str | Path) -> Path:
@@ -60,8 +64,15 @@ def require_safetensors(model_dir: str | Path) -> Path:
     weights = Path(model_dir) / ADAPTER_WEIGHTS
     if not weights.is_file():
         pickled = [p.name for p in Path(model_dir).glob("adapter_model.*") if p.is_file()]
-        found = f" (it has {', '.join(sorted(pickled))}, which gom does not load: unpickling can run code)" if pickled else ""
-        raise GomError(f"no {ADAPTER_WEIGHTS} in {model_dir}/{found}; gom loads adapters only from safetensors: rebuild it with `snakemake --cores all {model_dir}`")
+        found = (
+            f" (it has {', '.join(sorted(pickled))}, which gom does not load: unpickling can run code)"
+            if pickled
+            else ""
+        )
+        raise GomError(
+            f"no {ADAPTER_WEIGHTS} in {model_dir}/{found}; gom loads adapters only from safetensors: rebuild "
+            f"it with `snakemake --cores all {model_dir}`"
+        )
     return weights
 
 
@@ -94,7 +105,13 @@ def _load_base(base: str, revision: str | None, trust_remote_code: bool, device:
 class MiniModel:
     """A base model with one dataset's LoRA adapter, ready to answer prompts."""
 
-    def __init__(self, model_dir: str | Path, device: str | None = None, trust_remote_code: bool = False, base_model: str | None = None):
+    def __init__(
+        self,
+        model_dir: str | Path,
+        device: str | None = None,
+        trust_remote_code: bool = False,
+        base_model: str | None = None,
+    ):
         model_dir = Path(model_dir)
         if not (model_dir / "adapter_config.json").exists():
             raise GomError(
@@ -106,7 +123,9 @@ class MiniModel:
         self.name = self.info["dataset"]
         base = base_of(self.info, model_dir, base_model)
         if not Path(base).exists() and "/" not in base:
-            raise GomError(f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all models/base`)")
+            raise GomError(
+                f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all models/base`)"
+            )
         self.device = pick_device(device)
         model, _ = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)
         self.model = self._with_adapter(model, model_dir)
@@ -120,7 +139,9 @@ class MiniModel:
         try:
             return PeftModel.from_pretrained(model, model_dir).to(self.device).eval()
         except Exception as e:
-            raise GomError(f"the adapter in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})") from None
+            raise GomError(
+                f"the adapter in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})"
+            ) from None
 
     @staticmethod
     def _tokenizer(model_dir: Path, trust_remote_code: bool):
@@ -129,7 +150,9 @@ class MiniModel:
         try:
             return AutoTokenizer.from_pretrained(model_dir, trust_remote_code=trust_remote_code)
         except Exception as e:
-            raise GomError(f"the tokenizer in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})") from None
+            raise GomError(
+                f"the tokenizer in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})"
+            ) from None
 
     def format_prompt(self, prompt: str, raw: bool = False) -> str:
         """Wrap the user's text in the training prompt template when it only uses {text}."""
@@ -160,7 +183,13 @@ class MiniModel:
 class BaseModel(MiniModel):
     """The base model a miniModel was trained on, without its adapter (for off-domain questions)."""
 
-    def __init__(self, model_dir: str | Path, device: str | None = None, trust_remote_code: bool = False, base_model: str | None = None):
+    def __init__(
+        self,
+        model_dir: str | Path,
+        device: str | None = None,
+        trust_remote_code: bool = False,
+        base_model: str | None = None,
+    ):
         self.info = {**read_info(model_dir), "prompt": ""}
         self.name = "base"
         base = base_of(self.info, model_dir, base_model)
@@ -169,8 +198,12 @@ class BaseModel(MiniModel):
         self.model.eval()
 
     @classmethod
-    def of(cls, models_dir: str | Path, name: str, trust_remote_code: bool = False, base_model: str | None = None) -> "BaseModel":
+    def of(
+        cls, models_dir: str | Path, name: str, trust_remote_code: bool = False, base_model: str | None = None
+    ) -> BaseModel:
         model_dir = Path(models_dir) / name
         if not (model_dir / "gom.json").exists():
-            raise GomError(f"no miniModel '{name}' in {models_dir}/ to take the base model from: build it with `snakemake --cores all {model_dir}`")
+            raise GomError(
+                f"no miniModel '{name}' in {models_dir}/ to take the base model from: build it with `snakemake --cores all {model_dir}`"
+            )
         return cls(model_dir, trust_remote_code=trust_remote_code, base_model=base_model)

@@ -13,7 +13,9 @@ def load_base(base_model: str, revision: str | None = None, trust_remote_code: b
     dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_model, revision=revision, trust_remote_code=trust_remote_code)
-        model = AutoModelForCausalLM.from_pretrained(base_model, revision=revision, trust_remote_code=trust_remote_code, dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(
+            base_model, revision=revision, trust_remote_code=trust_remote_code, dtype=dtype
+        )
     except Exception as e:
         raise GomError(
             f"base model '{base_model}' could not be loaded ({type(e).__name__}: {first_line(e)}). "
@@ -21,7 +23,9 @@ def load_base(base_model: str, revision: str | None = None, trust_remote_code: b
             "holding the model and tokenizer, or to 'tiny' for the workflow-built test base"
         ) from None
     if tokenizer.eos_token_id is None:
-        raise GomError(f"base model '{base_model}': its tokenizer has no EOS token, so a miniModel could not learn to stop")
+        raise GomError(
+            f"base model '{base_model}': its tokenizer has no EOS token, so a miniModel could not learn to stop"
+        )
     if tokenizer.pad_token_id is None or tokenizer.pad_token_id == tokenizer.eos_token_id:
         # Labels are built explicitly, so the pad id only fills masked positions; keep it off EOS
         # so that nothing downstream mistakes padding for the end of an answer.

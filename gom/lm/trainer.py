@@ -147,7 +147,9 @@ def train_lora(
     train = tokenize(name, pairs, train_rows, tokenizer, settings["max_length"])
     held = tokenize(name, pairs, eval_rows, tokenizer, settings["max_length"])
     if not train or not held:
-        raise GomError(f"dataset '{name}': {len(train)} training and {len(held)} held-out examples; it needs at least one of each")
+        raise GomError(
+            f"dataset '{name}': {len(train)} training and {len(held)} held-out examples; it needs at least one of each"
+        )
     for example in train[:2]:
         log.info("example %s", show_example(example, tokenizer))
 
@@ -172,9 +174,23 @@ def train_lora(
     counters = state["counters"] if state else {"supervised": 0, "tokens": 0, "padded": 0, "seconds": 0.0}
     first = state["step"] if state else 0
     if state:
-        log.info("resuming from checkpoint %s at step %d of %d (saved on %s)", checkpoint, first, total_steps, state.get("reason"))
-    log.info("%s: %d training / %d held-out examples, %d steps of %d x %d examples on %s",
-             name, len(train), len(held), total_steps, accum, mbs, device)
+        log.info(
+            "resuming from checkpoint %s at step %d of %d (saved on %s)",
+            checkpoint,
+            first,
+            total_steps,
+            state.get("reason"),
+        )
+    log.info(
+        "%s: %d training / %d held-out examples, %d steps of %d x %d examples on %s",
+        name,
+        len(train),
+        len(held),
+        total_steps,
+        accum,
+        mbs,
+        device,
+    )
 
     epoch_batches: dict[int, list[list[int]]] = {}
     with StopFlag() as stop:
@@ -184,7 +200,9 @@ def train_lora(
                 epoch_batches = {epoch: length_grouped_batches(lengths, mbs, settings["seed"], epoch)}
             group = epoch_batches[epoch][k * accum : (k + 1) * accum]
             tick = time.perf_counter()
-            done_step = train_step(model, [collate([train[i] for i in b], pad_id) for b in group], optimizer, device, clip=1.0)
+            done_step = train_step(
+                model, [collate([train[i] for i in b], pad_id) for b in group], optimizer, device, clip=1.0
+            )
             step_loss = done_step["loss"]
             if not math.isfinite(step_loss):
                 raise GomError(
@@ -199,18 +217,34 @@ def train_lora(
             if step % 10 == 0 or step == total_steps - 1:
                 log.info("step %d/%d loss %.4f", step + 1, total_steps, step_loss)
             done = step + 1
-            interrupted = stop.signal is not None or (stop_after_steps is not None and done >= stop_after_steps and done < total_steps)
+            interrupted = stop.signal is not None or (
+                stop_after_steps is not None and done >= stop_after_steps and done < total_steps
+            )
             if done % settings["checkpoint_every"] == 0 or interrupted:
-                why = (signal.Signals(stop.signal).name if stop.signal else "stop_after_steps") if interrupted else "schedule"
-                save_checkpoint(checkpoint, model, optimizer, scheduler,
-                                {"step": done, "losses": losses, "counters": counters, "fingerprint": fingerprint, "reason": why})
+                why = (
+                    (signal.Signals(stop.signal).name if stop.signal else "stop_after_steps")
+                    if interrupted
+                    else "schedule"
+                )
+                save_checkpoint(
+                    checkpoint,
+                    model,
+                    optimizer,
+                    scheduler,
+                    {"step": done, "losses": losses, "counters": counters, "fingerprint": fingerprint, "reason": why},
+                )
             if interrupted:
-                log.info("stopping at step %d on %s: checkpoint saved to %s; the next run resumes", done, why, checkpoint)
+                log.info(
+                    "stopping at step %d on %s: checkpoint saved to %s; the next run resumes", done, why, checkpoint
+                )
                 raise Preempted(3)
 
     eval_loss = evaluate(model, held, pad_id, mbs, device)
     if not (math.isfinite(eval_loss) and math.isfinite(base_eval_loss)):
-        raise GomError(f"dataset '{name}': the held-out loss is {eval_loss} (base {base_eval_loss}); lower lora.lr (now {settings['lr']}) or check the data")
+        raise GomError(
+            f"dataset '{name}': the held-out loss is {eval_loss} (base {base_eval_loss}); lower lora.lr (now "
+            f"{settings['lr']}) or check the data"
+        )
     metrics = {
         "dataset": name,
         "base_model": base_model,
@@ -229,10 +263,18 @@ def train_lora(
         "peak_memory_mb": peak_memory_mb(device),
         "wall_seconds": time.perf_counter() - start_time,
         "device": device,
-        "data_sha256": hashlib.sha256("\n".join(f"{p}\x00{r}" for p, r in (pairs[e.row] for e in train)).encode()).hexdigest(),
+        "data_sha256": hashlib.sha256(
+            "\n".join(f"{p}\x00{r}" for p, r in (pairs[e.row] for e in train)).encode()
+        ).hexdigest(),
     }
     save_minimodel(out_dir, model, tokenizer, name, base_model, templates, settings, metrics)
     checkpoint.unlink(missing_ok=True)
-    log.info("%s: eval loss %.4f (base %.4f), %.0f supervised tokens/s, padding %.1f%%",
-             name, eval_loss, base_eval_loss, metrics["supervised_tokens_per_second"], 100 * metrics["padding_fraction"])
+    log.info(
+        "%s: eval loss %.4f (base %.4f), %.0f supervised tokens/s, padding %.1f%%",
+        name,
+        eval_loss,
+        base_eval_loss,
+        metrics["supervised_tokens_per_second"],
+        100 * metrics["padding_fraction"],
+    )
     return {k: v for k, v in metrics.items() if k != "train_loss"}

@@ -21,7 +21,14 @@ from gom.matrices import read_matrix
 log = logging.getLogger("gom.lm.transfer")
 
 
-def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[str | Path], templates: dict[str, dict], settings: dict[str, dict], splits: dict[str, dict]) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
+def cross_losses(
+    names: list[str],
+    parquets: list[str | Path],
+    model_dirs: list[str | Path],
+    templates: dict[str, dict],
+    settings: dict[str, dict],
+    splits: dict[str, dict],
+) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
     """losses[i, j] of adapter i on dataset j; each base model's losses on every dataset; adapter i's base."""
     from peft import PeftModel
 
@@ -45,7 +52,10 @@ def cross_losses(names: list[str], parquets: list[str | Path], model_dirs: list[
         first = names[members[0]]
         # trust_remote_code comes from the config only, never from a miniModel's gom.json.
         model, tokenizer = load_base(base, settings[first]["revision"], settings[first]["trust_remote_code"], device)
-        held = {name: tokenize(name, pairs, rows, tokenizer, settings[name]["max_length"]) for name, (pairs, rows) in held_pairs.items()}
+        held = {
+            name: tokenize(name, pairs, rows, tokenizer, settings[name]["max_length"])
+            for name, (pairs, rows) in held_pairs.items()
+        }
         model = PeftModel.from_pretrained(model, model_dirs[members[0]], adapter_name=first)
         for i in members[1:]:
             model.load_adapter(model_dirs[i], adapter_name=names[i])
@@ -70,10 +80,16 @@ def adapter_base(model_dir: str | Path, configured: str) -> str:
     value = read_info(model_dir)["base_model"]
     if value == configured:
         return value
-    return reference_from_file(value, f"{Path(model_dir) / 'gom.json'} (base_model)", f"rebuild the miniModel from the config with `snakemake --cores all --force {model_dir}`")
+    return reference_from_file(
+        value,
+        f"{Path(model_dir) / 'gom.json'} (base_model)",
+        f"rebuild the miniModel from the config with `snakemake --cores all --force {model_dir}`",
+    )
 
 
-def edge_validity(names: list[str], losses: np.ndarray, base_losses: np.ndarray, matrices: dict[str, np.ndarray]) -> dict:
+def edge_validity(
+    names: list[str], losses: np.ndarray, base_losses: np.ndarray, matrices: dict[str, np.ndarray]
+) -> dict:
     """Spearman correlation of each metric with the cross-dataset loss improvement over the base."""
     from scipy.stats import spearmanr
 
@@ -81,22 +97,42 @@ def edge_validity(names: list[str], losses: np.ndarray, base_losses: np.ndarray,
     improvement = (base_losses - losses)[off]
     result = {
         "pairs": int(off.sum()),
-        "improvement_over_base": {f"{a}->{b}": float(base_losses[i, j] - losses[i, j]) for i, a in enumerate(names) for j, b in enumerate(names) if i != j},
+        "improvement_over_base": {
+            f"{a}->{b}": float(base_losses[i, j] - losses[i, j])
+            for i, a in enumerate(names)
+            for j, b in enumerate(names)
+            if i != j
+        },
         "metrics": {},
         "note": "Spearman rank correlation over ordered pairs (adapter trained on a, evaluated on b's held-out rows); "
-                "improvement = base eval loss - adapter eval loss. With few datasets the p-values are weak evidence.",
+        "improvement = base eval loss - adapter eval loss. With few datasets the p-values are weak evidence.",
     }
     for metric, mat in matrices.items():
         x = mat[off]
         if len(x) < 3 or np.ptp(x) == 0 or np.ptp(improvement) == 0:
-            result["metrics"][metric] = {"spearman": None, "p_value": None, "why": "fewer than 3 pairs or a constant series"}
+            result["metrics"][metric] = {
+                "spearman": None,
+                "p_value": None,
+                "why": "fewer than 3 pairs or a constant series",
+            }
             continue
         rho, p = spearmanr(x, improvement)
         result["metrics"][metric] = {"spearman": float(rho), "p_value": float(p)}
     return result
 
 
-def transfer_report(names, parquets, model_dirs, matrix_files: dict[str, str | Path], templates, settings, splits, out_csv, out_png, out_json) -> dict:
+def transfer_report(
+    names,
+    parquets,
+    model_dirs,
+    matrix_files: dict[str, str | Path],
+    templates,
+    settings,
+    splits,
+    out_csv,
+    out_png,
+    out_json,
+) -> dict:
     """Write cross_loss.csv, its heatmap and edge_validity.json."""
     losses, base_rows, base_of = cross_losses(names, parquets, model_dirs, templates, settings, splits)
     base_losses = np.array([base_rows[b] for b in base_of])  # row i: adapter i's base on each dataset

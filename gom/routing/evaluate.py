@@ -68,7 +68,18 @@ def calibrate(confidence: np.ndarray, false_abstain: float) -> float:
     return float(np.quantile(confidence, false_abstain, method="lower"))
 
 
-def evaluate_router(index_path, names, parquets, embeddings, splits, method: str, false_abstain: float, out_json, out_png, embed_settings: dict) -> dict:
+def evaluate_router(
+    index_path,
+    names,
+    parquets,
+    embeddings,
+    splits,
+    method: str,
+    false_abstain: float,
+    out_json,
+    out_png,
+    embed_settings: dict,
+) -> dict:
     """Evaluate both routers on the held-out rows, choose one, calibrate its abstain threshold."""
     from gom.drawing import heatmap
 
@@ -77,7 +88,11 @@ def evaluate_router(index_path, names, parquets, embeddings, splits, method: str
     if len(truth) == 0:
         raise GomError("no held-out rows to evaluate the router on: raise split.fraction")
     results = {m: accuracy(index.scores(queries, m), truth, names) for m in METHODS}
-    chosen = max(METHODS, key=lambda m: (results[m]["top1_accuracy"], results[m]["balanced_accuracy"])) if method == "auto" else method
+    chosen = (
+        max(METHODS, key=lambda m: (results[m]["top1_accuracy"], results[m]["balanced_accuracy"]))
+        if method == "auto"
+        else method
+    )
     confidence = index.confidence(index.scores(queries, chosen))
     threshold = calibrate(confidence, false_abstain)
     off = embed_queries(OFF_DOMAIN, index.model, embed_settings)
@@ -89,7 +104,9 @@ def evaluate_router(index_path, names, parquets, embeddings, splits, method: str
         "methods": {m: {k: v for k, v in r.items() if k != "confusion"} for m, r in results.items()},
         "abstain": {
             "threshold": threshold,
-            "score": "centroid cosine" if chosen == "centroid" else f"mean similarity-weighted vote of the {index.k} nearest rows",
+            "score": "centroid cosine"
+            if chosen == "centroid"
+            else f"mean similarity-weighted vote of the {index.k} nearest rows",
             "target_false_abstain_rate": false_abstain,
             "false_abstain_rate": float((confidence < threshold).mean()),
             "off_domain_queries": len(OFF_DOMAIN),
@@ -99,8 +116,14 @@ def evaluate_router(index_path, names, parquets, embeddings, splits, method: str
         "k": index.k,
     }
     write_json(out_json, report)
-    heatmap(out_png, np.array(results[chosen]["confusion"], dtype=float), names, names,
-            f"router ({chosen}) on held-out rows: true (row) -> chosen (column)", low_is_dark=False)
+    heatmap(
+        out_png,
+        np.array(results[chosen]["confusion"], dtype=float),
+        names,
+        names,
+        f"router ({chosen}) on held-out rows: true (row) -> chosen (column)",
+        low_is_dark=False,
+    )
     return {k: report[k] for k in ("method", "top1_accuracy", "top3_accuracy", "balanced_accuracy")}
 
 
@@ -109,4 +132,10 @@ def embed_queries(texts: list[str], model: str, embed_settings: dict | None = No
 
     settings = embed_settings or {}
     st = st or load_model(model, settings.get("device", "auto"), settings.get("max_seq_length"))
-    return st.encode(texts, batch_size=settings.get("batch_size", 64), convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+    return st.encode(
+        texts,
+        batch_size=settings.get("batch_size", 64),
+        convert_to_numpy=True,
+        normalize_embeddings=True,
+        show_progress_bar=False,
+    )

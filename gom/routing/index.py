@@ -51,17 +51,21 @@ class Index:
         return scores.max(axis=1)
 
     @classmethod
-    def from_rows(cls, names: list[str], rows: list[np.ndarray], model: str, k: int) -> "Index":
+    def from_rows(cls, names: list[str], rows: list[np.ndarray], model: str, k: int) -> Index:
         """An index over each dataset's (training) row embeddings, in ``names`` order."""
         centroids = []
         for train in rows:
             mean = train.astype(np.float64).mean(axis=0)
             centroids.append(mean / np.linalg.norm(mean))
         labels = np.concatenate([np.full(len(train), i, dtype=np.int32) for i, train in enumerate(rows)])
-        return cls(names, model, np.array(centroids, dtype=np.float32), np.concatenate(rows).astype(np.float32), labels, k=k)
+        return cls(
+            names, model, np.array(centroids, dtype=np.float32), np.concatenate(rows).astype(np.float32), labels, k=k
+        )
 
 
-def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, split: dict) -> tuple[np.ndarray, np.ndarray]:
+def split_embeddings(
+    name: str, parquet: str | Path, embeddings: str | Path, split: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """(training rows, held-out rows) of one dataset's embeddings, by the shared split."""
     texts = pl.read_parquet(verified(parquet), columns=["text"])["text"].to_list()
     rows = load_npy(embeddings)
@@ -71,12 +75,27 @@ def split_embeddings(name: str, parquet: str | Path, embeddings: str | Path, spl
     return rows[~held], rows[held]
 
 
-def build_index(names: list[str], parquets: list[str | Path], embeddings: list[str | Path], splits: list[dict], model: str, k: int, out: str | Path) -> dict:
+def build_index(
+    names: list[str],
+    parquets: list[str | Path],
+    embeddings: list[str | Path],
+    splits: list[dict],
+    model: str,
+    k: int,
+    out: str | Path,
+) -> dict:
     """Write the router index (``out``, .npz) from each dataset's training rows."""
     rows = [split_embeddings(*split)[0] for split in zip(names, parquets, embeddings, splits)]
     index = Index.from_rows(names, rows, model, k)
-    save_npz(out, names=np.array(names), model=np.array(model), centroids=index.centroids,
-             vectors=index.vectors, labels=index.labels, k=np.int64(k))
+    save_npz(
+        out,
+        names=np.array(names),
+        model=np.array(model),
+        centroids=index.centroids,
+        vectors=index.vectors,
+        labels=index.labels,
+        k=np.int64(k),
+    )
     return {"training_rows": {name: len(train) for name, train in zip(names, rows)}}
 
 
@@ -90,11 +109,21 @@ def load_index(path: str | Path, choice: str | Path | None = None) -> Index:
     check_index(index, path)
     if choice is not None:
         if not Path(choice).exists():
-            raise GomError(f"the router is not evaluated yet ({choice} is missing): build it with `snakemake --cores all {choice}`")
+            raise GomError(
+                f"the router is not evaluated yet ({choice} is missing): build it with `snakemake --cores all {choice}`"
+            )
         chosen = read_json(choice)
         method, threshold = chosen.get("method"), (chosen.get("abstain") or {}).get("threshold")
-        if method not in METHODS or not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not np.isfinite(threshold):
-            raise GomError(f"{choice} does not hold a router method and a numeric abstain threshold: rebuild it with `snakemake --cores all --forcerun {choice}`")
+        if (
+            method not in METHODS
+            or not isinstance(threshold, (int, float))
+            or isinstance(threshold, bool)
+            or not np.isfinite(threshold)
+        ):
+            raise GomError(
+                f"{choice} does not hold a router method and a numeric abstain threshold: rebuild it with "
+                f"`snakemake --cores all --forcerun {choice}`"
+            )
         index.method, index.threshold = method, float(threshold)
     return index
 
@@ -109,9 +138,14 @@ def check_index(index: Index, path: str | Path) -> None:
     except GomError as e:
         raise GomError(f"{path} holds a dataset name that gom never writes ({e}): {rebuild}") from None
     n, dim = index.centroids.shape if index.centroids.ndim == 2 else (-1, -1)
-    fits = (n == len(index.names) and index.vectors.ndim == 2 and index.vectors.shape[1] == dim
-            and index.labels.shape == (len(index.vectors),) and index.k >= 1
-            and (len(index.labels) == 0 or 0 <= index.labels.min() and index.labels.max() < n))
+    fits = (
+        n == len(index.names)
+        and index.vectors.ndim == 2
+        and index.vectors.shape[1] == dim
+        and index.labels.shape == (len(index.vectors),)
+        and index.k >= 1
+        and (len(index.labels) == 0 or 0 <= index.labels.min() and index.labels.max() < n)
+    )
     if not fits:
         raise GomError(f"{path}: its names, centroids, vectors and labels do not fit together: {rebuild}")
     if not (np.isfinite(index.centroids).all() and np.isfinite(index.vectors).all()):

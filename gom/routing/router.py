@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gom import paths
 from gom.errors import GomError
 from gom.io import reference_from_file
 from gom.routing.index import load_index
@@ -14,7 +15,9 @@ from gom.routing.index import load_index
 class Router:
     """Index + embedding model, loaded once; ``route`` ranks the miniModels for queries."""
 
-    def __init__(self, results_dir: str | Path = "results/routing", device: str = "cpu", embedding_model: str | None = None):
+    def __init__(
+        self, results_dir: str | Path = paths.ROUTING_DIR, device: str = "cpu", embedding_model: str | None = None
+    ):
         """``embedding_model`` (the user's choice) replaces the model the index names, which is
         only followed when it is a hub name or a path inside the working directory."""
         from gom.embedding.encode import load_model
@@ -22,30 +25,37 @@ class Router:
         results_dir = Path(results_dir)
         self.index = load_index(results_dir / "index.npz", results_dir / "eval.json")
         model = embedding_model or reference_from_file(
-            self.index.model, f"the router index {results_dir / 'index.npz'}", f"pass --embedding-model {self.index.model} to use it"
+            self.index.model,
+            f"the router index {results_dir / 'index.npz'}",
+            f"pass --embedding-model {self.index.model} to use it",
         )
         self.model = load_model(model, device)
         dim = self.model.get_sentence_embedding_dimension()
         if dim is not None and dim != self.index.centroids.shape[1]:
             raise GomError(
                 f"embedding model '{model}' gives {dim}-dimensional vectors but the router index "
-                f"{results_dir / 'index.npz'} holds {self.index.centroids.shape[1]}-dimensional ones: use the model it was built with ('{self.index.model}')"
+                f"{results_dir / 'index.npz'} holds {self.index.centroids.shape[1]}-dimensional ones: use the "
+                f"model it was built with ('{self.index.model}')"
             )
 
     def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
-        vectors = self.model.encode(queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=64)
+        vectors = self.model.encode(
+            queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=64
+        )
         scores = self.index.scores(vectors)
         out = []
         for q, row in zip(queries, scores):
             order = np.argsort(-row)[:top_k]
             best = float(row[order[0]])
             abstain = self.index.threshold is not None and best < self.index.threshold
-            out.append({
-                "query": q,
-                "choice": None if abstain else self.index.names[order[0]],
-                "abstained": bool(abstain),
-                "threshold": self.index.threshold,
-                "method": self.index.method,
-                "ranking": [{"model": self.index.names[i], "score": float(row[i])} for i in order],
-            })
+            out.append(
+                {
+                    "query": q,
+                    "choice": None if abstain else self.index.names[order[0]],
+                    "abstained": bool(abstain),
+                    "threshold": self.index.threshold,
+                    "method": self.index.method,
+                    "ranking": [{"model": self.index.names[i], "score": float(row[i])} for i in order],
+                }
+            )
         return out
