@@ -178,3 +178,21 @@ def test_split_section_defaults_overrides_and_the_moved_key(tmp_path):
     config["split"] = {"fraction": 0.7}
     with pytest.raises(GomError, match=r"config key 'split.fraction': 0.7 is greater than the maximum of 0.5"):
         prepare(config)
+
+
+def test_every_enum_in_the_schema_is_the_registry_in_the_code():
+    from gom.config import FORMATS_BY_SUFFIX, LOSSES, load_schema
+    from gom.edges import METRICS
+    from gom.routing.index import METHODS
+
+    schema = load_schema()
+    props, defs = schema["properties"], schema["$defs"]
+    assert props["metrics"]["properties"]["enabled"]["items"]["enum"] == list(METRICS)
+    assert set(defs["finetune"]["properties"]["loss"]["enum"]) - {None} == {
+        loss for ls in LOSSES.values() for loss in ls
+    }
+    assert defs["finetune"]["properties"]["data"]["enum"] == list(LOSSES)
+    formats = sorted(set(FORMATS_BY_SUFFIX.values()))
+    assert sorted(defs["source"]["properties"]["format"]["enum"]) == formats
+    assert sorted(defs["finetune"]["properties"]["pairs"]["properties"]["format"]["enum"]) == formats
+    assert props["routing"]["properties"]["method"]["enum"] == ["auto", *METHODS]

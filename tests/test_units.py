@@ -1,0 +1,66 @@
+"""Small units that the stage tests used only indirectly: template fields, LoRA override
+merging, edge validity, and the runtime router's abstain decision."""
+
+import numpy as np
+import pytest
+
+from gom.config import lora_settings, prepare
+from gom.errors import GomError
+from gom.lm.transfer import edge_validity
+from gom.routing.index import Index
+from gom.routing.router import Router
+from gom.templates import fields, render
+
+
+@pytest.mark.parametrize("template", ["{text.__class__}", "{text[0]}", "{text!r}", "{text:>10}", "{}", "{0}"])
+def test_template_fields_refuse_anything_but_plain_names(template):
+    with pytest.raises(GomError, match="is not allowed; use plain column names"):
+        fields(template, "train.prompt")
+
+
+def test_template_renders_plain_fields_and_literal_braces():
+    assert fields("Q: {text} {{x}} {answer}", "t") == ["text", "answer"]
+    assert render("Q: {text} {{x}} {answer}", {"text": "a", "answer": None}) == "Q: a {x} "
+
+
+def test_per_dataset_lora_overrides_only_what_it_names(tmp_path):
+    (tmp_path / "a.csv").write_text("text\nx\ny\n")
+    source = {"sources": [{"path": str(tmp_path / "a.csv")}]}
+    config = {"datasets": {"a": {**source, "lora": {"r": 4, "lr": 0.01}}, "b": source}, "lora": {"r": 8, "epochs": 3}}
+    prepare(config)
+    a, b = lora_settings(config, "a"), lora_settings(config, "b")
+    assert (a["r"], a["lr"], a["epochs"]) == (4, 0.01, 3)
+    assert (b["r"], b["lr"], b["epochs"]) == (8, 0.0002, 3)
+
+
+def test_edge_validity_correlates_each_metric_with_transfer():
+    names = ["a", "b", "c"]
+    base = np.full((3, 3), 5.0)
+    losses = np.array([[1.0, 2.0, 4.0], [2.0, 1.0, 3.0], [4.0, 3.0, 1.0]])  # a~b close, a~c far
+    similar = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.5], [0.1, 0.5, 1.0]])
+    result = edge_validity(names, losses, base, {"good": similar, "reversed": 1 - similar, "flat": np.ones((3, 3))})
+    assert result["pairs"] == 6 and result["improvement_over_base"]["a->b"] == 3.0
+    assert result["metrics"]["good"]["spearman"] == pytest.approx(1.0)
+    assert result["metrics"]["reversed"]["spearman"] == pytest.approx(-1.0)
+    assert result["metrics"]["flat"]["spearman"] is None
+
+
+class _Encoder:
+    def __init__(self, vectors):
+        self.vectors = vectors
+
+    def encode(self, queries, **_):
+        return np.array([self.vectors[q] for q in queries], dtype=np.float32)
+
+
+def test_the_runtime_router_abstains_below_its_threshold():
+    eye = np.eye(2, dtype=np.float32)
+    router = Router.__new__(Router)
+    router.index = Index(["a", "b"], "default", eye, eye, np.array([0, 1]), method="centroid", threshold=0.5)
+    router.model = _Encoder({"near a": np.array([0.9, 0.1]), "between": np.array([0.6, 0.6]) / np.sqrt(0.72)})
+    near, between = router.route(["near a", "between"], top_k=2)
+    assert near["choice"] == "a" and not near["abstained"] and [r["model"] for r in near["ranking"]] == ["a", "b"]
+    assert between["choice"] == "a" and not between["abstained"]  # 0.707 > 0.5
+    router.index.threshold = 0.8
+    between = router.route(["between"], top_k=1)[0]
+    assert between["abstained"] and between["choice"] is None and between["threshold"] == 0.8
