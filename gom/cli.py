@@ -167,8 +167,8 @@ def _neighbours(args) -> int:
 def _check_config(args) -> int:
     from gom.config import load
 
-    config, sources = load(args.config)
-    files = sum(len(s) for s in sources.values())
+    config, datasets = load(args.config)
+    files = sum(len(d["sources"]) for d in datasets.values())
     print(f"{args.config}: valid; {len(config['datasets'])} dataset(s), {files} source file(s)")
     return 0
 

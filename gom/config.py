@@ -53,12 +53,6 @@ def load_schema() -> dict:
     return yaml.safe_load(_schema_text())
 
 
-@functools.cache
-def _lora_validator() -> Draft202012Validator:
-    # Called for every training job while the DAG is built: parse and compile once.
-    return Draft202012Validator(load_schema()["properties"]["lora"])
-
-
 # --------------------------------------------------------------------------- YAML files
 
 
@@ -105,7 +99,7 @@ def check_config_file(path: str | Path) -> dict:
 def load(path: str | Path, base_dir: str | Path | None = None) -> tuple[dict, dict]:
     """Read, check and complete a config file outside Snakemake (CLI, tests).
 
-    Returns the config with defaults filled in and the resolved sources of every dataset.
+    Returns the config with defaults filled in and the resolved record of every dataset.
     """
     config = check_config_file(path)
     return config, prepare(config, base_dir=base_dir)
@@ -247,10 +241,10 @@ def resolve_sources(name: str, dataset: Mapping, base_dir: str | Path | None = N
 
 def prepare(
     config: dict, configfiles: Iterable[str | Path] = (), base_dir: str | Path | None = None
-) -> dict[str, list[dict]]:
-    """Check ``config`` (and the files it came from), fill in defaults, resolve every source.
+) -> dict[str, dict]:
+    """Check ``config`` (and the files it came from), fill in defaults, resolve every dataset.
 
-    Returns ``{dataset name: [resolved source, ...]}``. Raises GomError on the first problem.
+    Returns ``{dataset name: record}`` (see ``resolve_dataset``). Raises GomError on the first problem.
     """
     from snakemake.utils import validate
 
@@ -259,13 +253,22 @@ def prepare(
     check_schema(config)
     check_names(config["datasets"])
     validate(config, schema=str(SCHEMA_PATH))  # fills in the schema's defaults
-    for name in config["datasets"]:
-        lora_settings(config, name)
-        train_templates(config, name)
     check_settings(config["embedding"]["finetune"], list(config["datasets"]))
-    sources = {name: resolve_sources(name, ds, base_dir) for name, ds in config["datasets"].items()}
-    warn_shared_files(sources, base_dir)
-    return sources
+    datasets = {name: resolve_dataset(config, name, base_dir) for name in config["datasets"]}
+    warn_shared_files({name: d["sources"] for name, d in datasets.items()}, base_dir)
+    return datasets
+
+
+def resolve_dataset(config: Mapping, name: str, base_dir: str | Path | None = None) -> dict:
+    """Everything the stages need to know of dataset ``name``, resolved once: its source files, its
+    training templates, its LoRA settings, its held-out split and its jaccard items column."""
+    return {
+        "sources": resolve_sources(name, config["datasets"][name], base_dir),
+        "templates": train_templates(config, name),
+        "lora": lora_settings(config, name),
+        "split": split_of(config, name),
+        "items_column": items_column(config, name),
+    }
 
 
 def warn_shared_files(sources: Mapping[str, list[dict]], base_dir: str | Path | None = None) -> list[str]:
@@ -298,17 +301,12 @@ def items_column(config: Mapping, name: str) -> str:
 
 
 def lora_settings(config: Mapping, name: str) -> dict:
-    """The global ``lora`` section with dataset ``name``'s overrides applied, checked against the schema.
+    """The global ``lora`` section with dataset ``name``'s overrides applied.
 
-    The override is checked on its own first, so a mistake in it is reported at
-    ``datasets.<name>.lora.<key>``, where the user wrote it.
+    Both sections share one schema definition ($defs/lora), so the schema check has already
+    reported a mistake in either where the user wrote it (``datasets.<name>.lora.<key>``).
     """
-    override = config["datasets"][name].get("lora") or {}
-    for section, where in ((override, ["datasets", name, "lora"]), ({**config["lora"], **override}, ["lora"])):
-        for error in _lora_validator().iter_errors(section):
-            error.path.extendleft(reversed(where))
-            raise GomError(_schema_error_message(error))
-    return {**config["lora"], **override}
+    return {**config["lora"], **(config["datasets"][name].get("lora") or {})}
 
 
 def train_templates(config: Mapping, name: str) -> dict:

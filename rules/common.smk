@@ -5,19 +5,13 @@ from itertools import combinations
 from pathlib import Path
 
 from gom import paths
-from gom.config import (
-    FINETUNED,
-    items_column,
-    lora_settings,
-    prepare,
-    split_of,
-    train_templates,
-)
+from gom.config import FINETUNED, prepare
 from gom.errors import GomError
 
 try:
-    # Checks keys, names and source files, fills in defaults (snakemake.utils.validate).
-    SOURCES = prepare(config, workflow.configfiles)
+    # Checks keys, names and source files, fills in defaults (snakemake.utils.validate), and
+    # resolves each dataset once: sources, templates, LoRA settings, split, items column.
+    DATASETS = prepare(config, workflow.configfiles)
 except GomError as error:
     raise WorkflowError(f"gom: {error}") from None
 
@@ -36,30 +30,30 @@ wildcard_constraints:
 
 
 def source_files(wildcards):
-    return [source["path"] for source in SOURCES[wildcards.name]]
+    return [source["path"] for source in DATASETS[wildcards.name]["sources"]]
 
 
 def source_settings(wildcards):
-    return SOURCES[wildcards.name]
+    return DATASETS[wildcards.name]["sources"]
 
 
 def dataset_items_column(wildcards):
-    return items_column(config, wildcards.name)
+    return DATASETS[wildcards.name]["items_column"]
 
 
 TINY_BASE = paths.TINY_BASE
 
 
 def lora_of(wildcards):
-    return lora_settings(config, wildcards.name)
+    return DATASETS[wildcards.name]["lora"]
 
 
 def templates_of(wildcards):
-    return train_templates(config, wildcards.name)
+    return DATASETS[wildcards.name]["templates"]
 
 
 def base_model_of(wildcards):
-    base = lora_settings(config, wildcards.name)["base_model"]
+    base = DATASETS[wildcards.name]["lora"]["base_model"]
     return TINY_BASE if base == "tiny" else base
 
 
@@ -86,11 +80,11 @@ def training_outputs():
 
 def splits():
     """Each dataset's held-out split, in NAMES order."""
-    return [split_of(config, name) for name in NAMES]
+    return [DATASETS[name]["split"] for name in NAMES]
 
 
 def split_of_dataset(wildcards):
-    return split_of(config, wildcards.name)
+    return DATASETS[wildcards.name]["split"]
 
 
 def routing_outputs():

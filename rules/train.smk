@@ -72,8 +72,8 @@ rule cross_loss:
     params:
         names=NAMES,
         metrics=METRICS,
-        templates={name: train_templates(config, name) for name in NAMES},
-        settings={name: lora_settings(config, name) for name in NAMES},
-        splits={name: split_of(config, name) for name in NAMES},
+        templates={name: DATASETS[name]["templates"] for name in NAMES},
+        settings={name: DATASETS[name]["lora"] for name in NAMES},
+        splits={name: DATASETS[name]["split"] for name in NAMES},
     script:
         "../scripts/cross_loss.py"

@@ -14,7 +14,7 @@ def _config(tmp_path, **datasets):
 
 def test_minimal_config_gets_defaults(tmp_path):
     config = _config(tmp_path)
-    sources = prepare(config)
+    sources = {name: d["sources"] for name, d in prepare(config).items()}
     assert config["embedding"]["model"] == "default"
     assert config["metrics"]["enabled"] == ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]
     assert config["graph"]["top_k"] == 5
@@ -146,8 +146,8 @@ def test_glob_expands_to_sorted_files(tmp_path):
     (tmp_path / "raw").mkdir()
     for name in ("b.csv", "a.csv", "c.tsv"):
         (tmp_path / "raw" / name).write_text("text\nx\n")
-    sources = prepare({"datasets": {"d": {"sources": [{"path": "raw/*.?sv"}]}}}, base_dir=tmp_path)
-    assert [(s["path"], s["format"]) for s in sources["d"]] == [
+    sources = prepare({"datasets": {"d": {"sources": [{"path": "raw/*.?sv"}]}}}, base_dir=tmp_path)["d"]["sources"]
+    assert [(s["path"], s["format"]) for s in sources] == [
         ("raw/a.csv", "csv"),
         ("raw/b.csv", "csv"),
         ("raw/c.tsv", "tsv"),
@@ -157,7 +157,8 @@ def test_glob_expands_to_sorted_files(tmp_path):
 def test_load_reads_and_completes_a_file(tmp_path):
     (tmp_path / "a.jsonl").write_text('{"text": "x"}\n')
     (tmp_path / "config.yaml").write_text(yaml.safe_dump({"datasets": {"a": {"sources": [{"path": "a.jsonl"}]}}}))
-    config, sources = load(tmp_path / "config.yaml", base_dir=tmp_path)
+    config, datasets = load(tmp_path / "config.yaml", base_dir=tmp_path)
+    sources = {name: d["sources"] for name, d in datasets.items()}
     assert sources["a"][0]["format"] == "jsonl"
     assert config["embedding"]["batch_size"] == 64
 
