@@ -44,9 +44,10 @@ def main():
 
     import yaml
 
-    from gom.config import DEFAULT_LOSS, load_schema
+    from gom.config import DEFAULT_LOSS
     from gom.embedding.evaluate import evaluate_embedder
     from gom.embedding.finetune import finetune_embedder
+    from gom.schema import load_schema
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     names = list(config["datasets"])

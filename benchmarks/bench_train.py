@@ -123,7 +123,7 @@ def main():
             "encoding": "utf-8",
             "rename": {"ingredients": "text"},
         }
-        convert_dataset("recipes", [source], tmp / "recipes.parquet", tmp / "stats.json")
+        convert_dataset("recipes", [source], tmp / "recipes.parquet", tmp / "recipes.stats.json")
         import polars as pl
 
         table = pl.read_parquet(tmp / "recipes.parquet")

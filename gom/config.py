@@ -1,36 +1,34 @@
 """Configuration: one clear message for every mistake, before any job runs.
 
-``prepare`` is what the Snakefile calls: it checks the config against
-``schemas/config.schema.yaml`` with messages that name the offending key (and suggest the
-key that was probably meant), checks dataset names and source files, then lets
-``snakemake.utils.validate`` fill in the schema's defaults.
+``prepare`` is what the Snakefile calls: it checks the config against the schema
+(``gom.schema``), checks dataset names and source files, lets ``snakemake.utils.validate``
+fill in the schema's defaults, and resolves each dataset once into a record.
 """
 
 from __future__ import annotations
 
 import codecs
-import difflib
-import functools
 import glob
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import yaml
-from jsonschema import Draft202012Validator
-
 from gom.errors import GomError
 from gom.paths import PAIR_SEPARATOR
-
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.yaml"
+from gom.schema import SCHEMA_PATH, check_config_file, check_schema
 
 # Letters, digits, '_' and '-', beginning and ending with a letter or digit: with '__' refused
 # inside names, "a__b" then splits into its two names in exactly one way.
 NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
+
+
 MAX_NAME = 100  # two names and the separator stay well inside a file name's 255 bytes
+
+
 # Directories under models/ that are not miniModels.
 RESERVED_NAMES = {"base", "embedder"}
+
 
 FORMATS_BY_SUFFIX = {
     ".csv": "csv",
@@ -44,58 +42,6 @@ FORMATS_BY_SUFFIX = {
 }
 
 
-@functools.cache
-def _schema_text() -> str:
-    return SCHEMA_PATH.read_text(encoding="utf-8")
-
-
-def load_schema() -> dict:
-    return yaml.safe_load(_schema_text())
-
-
-# --------------------------------------------------------------------------- YAML files
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise GomError(
-                f"{node.start_mark.name}, line {key_node.start_mark.line + 1}: duplicate key "
-                f"'{key}' (first given on line {seen[key] + 1}); each dataset name and config "
-                "key may appear only once"
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def check_config_file(path: str | Path) -> dict:
-    """Parse a config file, refusing duplicate keys and YAML syntax errors with their line."""
-    path = Path(path)
-    try:
-        with path.open(encoding="utf-8") as f:
-            return yaml.load(f, Loader=_StrictLoader) or {}
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        context = f" ({e.context})" if e.context else ""
-        raise GomError(f"{path}{where}: not valid YAML: {e.problem}{context}") from None
-    except yaml.YAMLError as e:
-        raise GomError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
-    except UnicodeDecodeError as e:
-        raise GomError(
-            f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); save it as UTF-8"
-        ) from None
-
-
 def load(path: str | Path, base_dir: str | Path | None = None) -> tuple[dict, dict]:
     """Read, check and complete a config file outside Snakemake (CLI, tests).
 
@@ -103,60 +49,6 @@ def load(path: str | Path, base_dir: str | Path | None = None) -> tuple[dict, di
     """
     config = check_config_file(path)
     return config, prepare(config, base_dir=base_dir)
-
-
-# --------------------------------------------------------------------------- schema
-
-
-def _key(path: Iterable) -> str:
-    return ".".join(str(p) for p in path) or "(top level)"
-
-
-# Keys that moved: the old place gets a message saying where they went.
-MOVED = {"eval_fraction": "split.fraction (one split for every stage; a dataset's own split: overrides it)"}
-
-
-def _schema_error_message(error) -> str:
-    where = _key(error.absolute_path)
-    instance = error.instance
-    if error.validator == "additionalProperties" and isinstance(instance, Mapping):
-        moved = [k for k in instance if k in MOVED and k not in error.schema.get("properties", {})]
-        if moved:
-            return f"config key '{where}.{moved[0]}' has moved to {MOVED[moved[0]]}"
-        known = list(error.schema.get("properties", {}))
-        extras = [k for k in instance if k not in known]
-        parts = []
-        for extra in extras:
-            close = difflib.get_close_matches(str(extra), known, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            full = f"{where}.{extra}" if error.absolute_path else str(extra)
-            parts.append(f"unknown config key '{full}'{hint}")
-        return f"{'; '.join(parts)} (known keys here: {', '.join(known)})"
-    if error.validator == "required":
-        return f"config key '{where}' lacks {error.message.split(' is ')[0]}, which is required"
-    if error.validator == "minProperties" and where == "datasets":
-        return "config key 'datasets' is empty: list at least one dataset"
-    if error.validator == "type" and where == "datasets" and instance is None:
-        return "config key 'datasets' is empty: list at least one dataset"
-    if error.validator == "enum":
-        allowed = ", ".join(map(str, error.validator_value))
-        return f"config key '{where}' is {instance!r}; it must be one of: {allowed}"
-    if error.validator == "type":
-        return f"config key '{where}' is {instance!r}; it must be of type {error.validator_value}"
-    return f"config key '{where}': {error.message}"
-
-
-def check_schema(config: Mapping) -> None:
-    """Raise GomError for the first schema violation, phrased for a person."""
-    validator = Draft202012Validator(load_schema())
-    errors = sorted(
-        validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
-    )
-    if errors:
-        raise GomError(_schema_error_message(errors[0]))
-
-
-# --------------------------------------------------------------------------- datasets
 
 
 def check_names(names: Iterable) -> None:
@@ -336,8 +228,6 @@ def train_templates(config: Mapping, name: str) -> dict:
     return {"prompt": prompt, "response": response, "columns": list(dict.fromkeys(columns))}
 
 
-# --------------------------------------------------------------------------- embedder fine-tuning
-
 LOSSES = {
     "groups": (
         "mnrl",
@@ -350,7 +240,11 @@ LOSSES = {
     "pairs": ("mnrl", "mnrl_symmetric"),
     "scored_pairs": ("cosent", "cosine"),
 }
+
+
 DEFAULT_LOSS = {"groups": "mnrl", "pairs": "mnrl", "scored_pairs": "cosent"}
+
+
 FINETUNED = "finetuned"  # embedding.model value meaning the model this stage writes
 
 

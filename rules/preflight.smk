@@ -7,7 +7,7 @@ from pathlib import Path
 # The rules and scripts use the workflow's own package, installed or not.
 sys.path.insert(0, str(Path(workflow.basedir)))
 
-from gom.config import check_config_file
+from gom.schema import check_config_file
 from gom.errors import GomError
 
 if Path("config.yaml").is_file():

@@ -3,8 +3,9 @@ import re
 import pytest
 import yaml
 
-from gom.config import check_config_file, load, prepare
+from gom.config import load, prepare
 from gom.errors import GomError
+from gom.schema import check_config_file
 
 
 def _config(tmp_path, **datasets):
@@ -182,9 +183,10 @@ def test_split_section_defaults_overrides_and_the_moved_key(tmp_path):
 
 
 def test_every_enum_in_the_schema_is_the_registry_in_the_code():
-    from gom.config import FORMATS_BY_SUFFIX, LOSSES, load_schema
+    from gom.config import FORMATS_BY_SUFFIX, LOSSES
     from gom.edges import METRICS
     from gom.routing.index import METHODS
+    from gom.schema import load_schema
 
     schema = load_schema()
     props, defs = schema["properties"], schema["$defs"]

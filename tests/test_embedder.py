@@ -8,11 +8,12 @@ import polars as pl
 import pytest
 from conftest import write_processed
 
-from gom.config import check_settings, load_schema
+from gom.config import check_settings
 from gom.embedding.evaluate import evaluate_embedder
 from gom.embedding.finetune import MANIFEST, batch_probe, finetune_embedder, largest_batch, make_loss
 from gom.embedding.finetune_data import build_split
 from gom.errors import GomError
+from gom.schema import load_schema
 from gom.split import eval_mask
 
 SPLIT = {"fraction": 0.2, "seed": 0}

@@ -11,7 +11,7 @@ from conftest import REPO
 
 PACKAGE = REPO / "gom"
 # Modules the config may import: the ones that hold no stage logic.
-CORE = {"gom.errors", "gom.io", "gom.paths", "gom.split", "gom.templates"}
+CORE = {"gom.errors", "gom.io", "gom.paths", "gom.schema", "gom.split", "gom.templates"}
 
 
 def module_name(path: Path) -> str:

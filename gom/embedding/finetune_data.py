@@ -205,7 +205,7 @@ def check_scores(column: pl.Series, where: str) -> pl.Series:
 
 def read_pair_file(pairs: dict, base_dir) -> pl.DataFrame:
     from gom.config import FORMATS_BY_SUFFIX
-    from gom.convert import read_table
+    from gom.tables import read_table
 
     path = Path(base_dir) / pairs["path"]
     if not path.is_file():
