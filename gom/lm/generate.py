@@ -12,6 +12,7 @@ import json
 import shlex
 from pathlib import Path
 
+from gom import paths
 from gom.device import pick_device
 from gom.errors import GomError, first_line
 from gom.io import read_json, reference_from_file
@@ -124,7 +125,7 @@ class MiniModel:
         base = base_of(self.info, model_dir, base_model)
         if not Path(base).exists() and "/" not in base:
             raise GomError(
-                f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all models/base`)"
+                f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all {paths.TINY_BASE}`)"
             )
         self.device = pick_device(device)
         model, _ = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)

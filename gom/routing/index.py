@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from gom import paths
 from gom.errors import GomError
 from gom.io import load_npy, load_npz, read_json, save_npz, verified
 from gom.split import split_mask
@@ -103,7 +104,7 @@ def load_index(path: str | Path, choice: str | Path | None = None) -> Index:
     """The index, with the method and threshold chosen by evaluation when ``choice`` (eval.json) exists."""
     path = Path(path)
     if not path.exists():
-        raise GomError(f"no router index at {path}: build it with `snakemake --cores all results/routing/eval.json`")
+        raise GomError(f"no router index at {path}: build it with `snakemake --cores all {paths.ROUTER_EVAL}`")
     z = load_npz(path)
     index = Index(list(map(str, z["names"])), str(z["model"]), z["centroids"], z["vectors"], z["labels"], k=int(z["k"]))
     check_index(index, path)
