@@ -222,7 +222,7 @@ def reference_from_file(value: str, where: str, override: str, root: str | os.Pa
     """
     root = Path(root if root is not None else Path.cwd()).resolve()
     path = Path(value).expanduser()
-    if path.is_absolute() or path.exists() or value.startswith((".", "~")) or ".." in path.parts:
+    if path.is_absolute() or (root / path).exists() or value.startswith((".", "~")) or ".." in path.parts:
         resolved = (root / path).resolve()
         if not resolved.is_relative_to(root):
             raise GomError(

@@ -145,3 +145,16 @@ def test_the_split_is_stable_salted_by_its_seed_and_keeps_identical_texts_togeth
         for t in texts
     ]
     assert mask.tolist() == legacy
+
+
+def test_paths_from_files_are_judged_against_the_given_root_not_the_current_directory(tmp_path, monkeypatch):
+    (tmp_path / "work" / "models").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert reference_from_file("models", "x", "y", root=tmp_path / "work") == "models"
+    (tmp_path / "elsewhere" / "secret").mkdir()
+    assert (
+        reference_from_file("secret", "x", "y", root=tmp_path / "work") == "secret"
+    )  # not a path under root: a hub-style id
+    with pytest.raises(GomError, match="outside the working directory"):
+        reference_from_file("../elsewhere/secret", "x", "y", root=tmp_path / "work")

@@ -4,6 +4,7 @@ retrieval or similarity metrics for the pair shapes).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import polars as pl
 
 from gom.config import check_settings
 from gom.device import set_threads
-from gom.embedding.finetune import MANIFEST, _st_modules, log
+from gom.embedding.finetune import MANIFEST, _st_modules
 from gom.embedding.finetune_data import (
     Split,
     build_split,
@@ -20,6 +21,8 @@ from gom.embedding.finetune_data import (
 )
 from gom.errors import GomError
 from gom.io import atomic_path, read_json, write_json
+
+log = logging.getLogger("gom.embedder")
 
 
 def routing_scores(model, splits: dict, k: int, method: str, label: str | None = None, batch_size: int = 64) -> dict:
