@@ -249,40 +249,14 @@ FINETUNED = "finetuned"  # embedding.model value meaning the model this stage wr
 
 
 def check_settings(settings: dict, names: list[str]) -> dict:
-    """``embedding.finetune`` with the loss filled in; GomError naming the key on a bad combination."""
-    shape = settings["data"]
-    loss = settings.get("loss") or DEFAULT_LOSS[shape]
-    if loss not in LOSSES[shape]:
+    """``embedding.finetune`` with the loss filled in; GomError naming the key on a bad combination.
+
+    The rules of which keys fit together live in the schema (``$defs/finetune``, its ``allOf``);
+    only what the schema cannot know, the configured dataset names, is checked here."""
+    check_schema(settings, "finetune", ("embedding", "finetune"))
+    pairs = settings.get("pairs") or {}
+    if "dataset" in pairs and pairs["dataset"] not in names:
         raise GomError(
-            f"embedding.finetune.loss '{loss}' does not fit data '{shape}'; use one of: {', '.join(LOSSES[shape])}"
+            f"embedding.finetune.pairs.dataset '{pairs['dataset']}' is not a configured dataset (datasets: {', '.join(names)})"
         )
-    pairs = settings.get("pairs")
-    if settings.get("label_column") and shape != "groups":
-        raise GomError(
-            f"embedding.finetune.label_column is set but data is '{shape}'; label_column groups rows only with data: groups"
-        )
-    if shape == "groups":
-        if pairs:
-            raise GomError(
-                "embedding.finetune.pairs is set but embedding.finetune.data is 'groups'; set data: pairs (or "
-                "scored_pairs), or remove pairs"
-            )
-    else:
-        if not pairs:
-            raise GomError(
-                f"embedding.finetune.data is '{shape}' but embedding.finetune.pairs is missing; name a dataset "
-                "or path and its anchor/positive columns"
-            )
-        if ("dataset" in pairs) == ("path" in pairs):
-            raise GomError(
-                "embedding.finetune.pairs: give exactly one of 'dataset' (a configured dataset) or 'path' (a pair file)"
-            )
-        if "dataset" in pairs and pairs["dataset"] not in names:
-            raise GomError(
-                f"embedding.finetune.pairs.dataset '{pairs['dataset']}' is not a configured dataset (datasets: {', '.join(names)})"
-            )
-        if shape == "scored_pairs" and not pairs.get("score"):
-            raise GomError(
-                "embedding.finetune.data is 'scored_pairs' but embedding.finetune.pairs.score (the score column) is not set"
-            )
-    return {**settings, "loss": loss}
+    return {**settings, "loss": settings.get("loss") or DEFAULT_LOSS[settings["data"]]}

@@ -75,9 +75,11 @@ def _key(path: Iterable) -> str:
 MOVED = {"eval_fraction": "split.fraction (one split for every stage; a dataset's own split: overrides it)"}
 
 
-def _schema_error_message(error) -> str:
-    where = _key(error.absolute_path)
+def _schema_error_message(error, prefix: tuple = ()) -> str:
+    where = _key((*prefix, *error.absolute_path))
     instance = error.instance
+    if "x-message" in error.schema:  # a rule of keys that must fit together says it itself
+        return " ".join(error.schema["x-message"].split()).format(instance=instance)
     if error.validator == "additionalProperties" and isinstance(instance, Mapping):
         moved = [k for k in instance if k in MOVED and k not in error.schema.get("properties", {})]
         if moved:
@@ -88,7 +90,7 @@ def _schema_error_message(error) -> str:
         for extra in extras:
             close = difflib.get_close_matches(str(extra), known, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            full = f"{where}.{extra}" if error.absolute_path else str(extra)
+            full = f"{where}.{extra}" if (*prefix, *error.absolute_path) else str(extra)
             parts.append(f"unknown config key '{full}'{hint}")
         return f"{'; '.join(parts)} (known keys here: {', '.join(known)})"
     if error.validator == "required":
@@ -105,11 +107,18 @@ def _schema_error_message(error) -> str:
     return f"config key '{where}': {error.message}"
 
 
-def check_schema(config: Mapping) -> None:
-    """Raise GomError for the first schema violation, phrased for a person."""
-    validator = Draft202012Validator(load_schema())
+def check_schema(config: Mapping, definition: str | None = None, at: tuple = ()) -> None:
+    """Raise GomError for the first schema violation, phrased for a person.
+
+    With ``definition``, check ``config`` against that one ``$defs`` entry only, reporting keys
+    under ``at`` (e.g. ``definition="finetune", at=("embedding", "finetune")``).
+    """
+    schema = load_schema()
+    if definition is not None:
+        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
     errors = sorted(
-        validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+        Draft202012Validator(schema).iter_errors(config),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
     )
     if errors:
-        raise GomError(_schema_error_message(errors[0]))
+        raise GomError(_schema_error_message(errors[0], tuple(at)))

@@ -195,7 +195,40 @@ def test_every_enum_in_the_schema_is_the_registry_in_the_code():
         loss for ls in LOSSES.values() for loss in ls
     }
     assert defs["finetune"]["properties"]["data"]["enum"] == list(LOSSES)
+    per_shape = {}  # the allOf rules: which losses each data shape allows
+    for rule in defs["finetune"]["allOf"]:
+        loss = rule["then"].get("properties", {}).get("loss")
+        if loss:
+            per_shape[rule["if"]["properties"]["data"]["const"]] = [x for x in loss["enum"] if x is not None]
+    assert per_shape == {shape: list(losses) for shape, losses in LOSSES.items()}
     formats = sorted(set(FORMATS_BY_SUFFIX.values()))
     assert sorted(defs["source"]["properties"]["format"]["enum"]) == formats
     assert sorted(defs["finetune"]["properties"]["pairs"]["properties"]["format"]["enum"]) == formats
     assert props["routing"]["properties"]["method"]["enum"] == ["auto", *METHODS]
+
+
+@pytest.mark.parametrize(
+    "finetune, message",
+    [
+        ({"data": "pairs", "pairs": {"anchor": "a", "positive": "b"}}, "give exactly one of 'dataset'"),
+        (
+            {"data": "pairs", "pairs": {"dataset": "fruit", "path": "p.csv", "anchor": "a", "positive": "b"}},
+            "give exactly one of 'dataset'",
+        ),
+        ({"data": "groups", "loss": "cosine"}, "embedding.finetune.loss 'cosine' does not fit data 'groups'"),
+        ({"loss": "cosent"}, "embedding.finetune.loss 'cosent' does not fit data 'groups'"),
+        (
+            {"data": "pairs", "loss": "cosent", "pairs": {"dataset": "a", "anchor": "a", "positive": "b"}},
+            "embedding.finetune.loss 'cosent' does not fit data 'pairs'",
+        ),
+        ({"data": "groups", "pairs": {"dataset": "fruit", "anchor": "a", "positive": "b"}}, "pairs is set but"),
+    ],
+)
+def test_finetune_keys_that_do_not_fit_together_are_refused_by_the_schema(tmp_path, finetune, message):
+    """The cross-key rules live in the schema, so the whole-config check already refuses them."""
+    from gom.schema import check_schema
+
+    config = _config(tmp_path)
+    config["embedding"] = {"finetune": finetune}
+    with pytest.raises(GomError, match=re.escape(message)):
+        check_schema(config)
