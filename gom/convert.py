@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from gom.errors import GomError, first_line
+from gom.errors import GomError, first_line, require_columns
 from gom.io import atomic_path, sha256_file, write_json
 from gom.split import refuse_unsplittable
 from gom.tables import read_table
@@ -27,12 +27,7 @@ def read_source(source: dict, where: str) -> pl.DataFrame:
     where = f"{where}, file '{path}'"
     df = read_table(path, source["format"], source.get("encoding", "utf-8"), source.get("delimiter"), where)
     rename = source.get("rename") or {}
-    missing = [old for old in rename if old not in df.columns]
-    if missing:
-        raise GomError(
-            f"{where}: 'rename' names missing column(s) {', '.join(map(repr, missing))}; "
-            f"the file has columns: {', '.join(df.columns)}"
-        )
+    require_columns(df.columns, rename, where, "its 'rename'")
     names = [rename.get(c, c) for c in df.columns]
     for name in names:
         clash = [c for c, n in zip(df.columns, names) if n == name]

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
-from gom.errors import GomError
+from gom.errors import GomError, require_columns
 from gom.io import load_npy, load_npz, save_npz, verified
 
 _SPACES = re.compile(r"\s+")
@@ -96,11 +96,7 @@ def profile_dataset(
 ) -> Profile:
     """Write the profile of one dataset (``out``, .npz) from its parquet and embeddings."""
     table = pl.read_parquet(verified(parquet))
-    if items_column not in table.columns:
-        raise GomError(
-            f"dataset '{name}': items column '{items_column}' (jaccard) is not in "
-            f"{parquet}; columns: {', '.join(table.columns)}"
-        )
+    require_columns(table.columns, [items_column], f"dataset '{name}' ({parquet})", "the jaccard items column")
     vectors = load_npy(embeddings, mmap_mode="r")
     if vectors.shape[0] != table.height:
         raise GomError(

@@ -91,8 +91,8 @@ def test_duplicate_dataset_name_in_config_file(workdir):
 DATA_CASES = {
     "rename names a missing column": (
         {"datasets": {"cocktails": cocktails(rename={"ingredient": "text"})}},
-        "gom: error: dataset 'cocktails', file 'datasets/raw/cocktails.csv': 'rename' names missing column(s) 'ingredient'; "
-        "the file has columns: name, ingredients",
+        "gom: error: dataset 'cocktails', file 'datasets/raw/cocktails.csv' has no column(s) 'ingredient' (named by its 'rename'); "
+        "its columns: name, ingredients",
     ),
     "no text column": (
         {"datasets": {"cocktails": {"sources": [{"path": "datasets/raw/cocktails.csv"}]}}},
@@ -152,7 +152,7 @@ def test_finetune_pairs_naming_a_missing_column(workdir):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert (
-        "gom: error: embedding.finetune.pairs: dataset 'cocktails' has no column 'recipe' (named by embedding.finetune.pairs); "
+        "gom: error: embedding.finetune.pairs: dataset 'cocktails' has no column(s) 'recipe' (named by embedding.finetune.pairs); "
         "its columns: name, text, source_file" in out
     ), out[-3000:]
     assert "Traceback" not in out

@@ -68,7 +68,7 @@ def test_rename_of_missing_column(tmp_path):
     _fails(
         tmp_path,
         [_src(tmp_path / "c.csv", "csv", rename={"ingredient": "text"})],
-        r"dataset 'cocktails', file '.*c.csv': 'rename' names missing column\(s\) 'ingredient'; the file has columns: name, ingredients",
+        r"dataset 'cocktails', file '.*c.csv' has no column\(s\) 'ingredient' \(named by its 'rename'\); its columns: name, ingredients",
     )
 
 

@@ -159,10 +159,10 @@ def test_a_pair_file_repeating_held_out_texts_is_filtered(data, tmp_path):
     [
         (
             {"dataset": "fruit", "anchor": "text", "positive": "reply"},
-            "embedding.finetune.pairs: dataset 'fruit' has no column 'reply' (named by "
+            "embedding.finetune.pairs: dataset 'fruit' has no column(s) 'reply' (named by "
             "embedding.finetune.pairs); its columns: text, answer, score, kind",
         ),
-        ({"dataset": "fruit", "anchor": "question", "positive": "reply"}, "has no column 'question', 'reply'"),
+        ({"dataset": "fruit", "anchor": "question", "positive": "reply"}, "has no column(s) 'question', 'reply'"),
     ],
 )
 def test_pair_config_naming_missing_columns(data, pairs, message):
@@ -219,7 +219,8 @@ def test_inconsistent_finetune_config(overrides, message):
 def test_group_label_column_missing(data):
     _, parquets = data
     with pytest.raises(
-        GomError, match="dataset 'fruit' .* has no column 'topic'; its columns: text, answer, score, kind"
+        GomError,
+        match=r"dataset 'fruit' .* has no column\(s\) 'topic' \(named by embedding.finetune.label_column\); its columns: text, answer, score, kind",
     ):
         build_split(check_settings(defaults(label_column="topic"), NAMES), NAMES, parquets, [SPLIT] * 3)
 

@@ -64,3 +64,29 @@ def test_the_runtime_router_abstains_below_its_threshold():
     router.index.threshold = 0.8
     between = router.route(["between"], top_k=1)[0]
     assert between["abstained"] and between["choice"] is None and between["threshold"] == 0.8
+
+
+def test_a_missing_column_is_named_with_what_named_it_and_the_columns_there():
+    from gom.errors import require_columns
+
+    require_columns(["text", "answer"], ["text", "answer", "text"], "dataset 'qa'", "its train template")
+    with pytest.raises(GomError) as e:
+        require_columns(["text", "answer"], ["answr", "text", "answr"], "dataset 'qa'", "its train template")
+    assert str(e.value) == (
+        "dataset 'qa' has no column(s) 'answr' (named by its train template); its columns: text, answer"
+    )
+
+
+def test_profile_refuses_an_items_column_the_dataset_lacks(tmp_path):
+    import polars as pl
+
+    from gom.profiles import profile_dataset
+    from conftest import write_embeddings, write_processed
+
+    parquet = write_processed(pl.DataFrame({"text": ["apple pie", "pear tart"]}), tmp_path / "fruit.parquet")
+    npy = write_embeddings(np.ones((2, 4), dtype=np.float32), tmp_path / "fruit.npy")
+    with pytest.raises(
+        GomError, match=r"dataset 'fruit' \(.*fruit.parquet\) has no column\(s\) 'ingredients' \(named by"
+    ):
+        profile_dataset("fruit", parquet, npy, tmp_path / "p.npz", "ingredients", {"separator": ","})
+    assert not (tmp_path / "p.npz").exists()

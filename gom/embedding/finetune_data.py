@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from gom.errors import GomError
+from gom.errors import GomError, require_columns
 from gom.io import verified
 from gom.split import eval_mask, split_mask
 
@@ -37,11 +37,7 @@ def dataset_splits(names, parquets, held_out, columns=("text",)) -> dict[str, tu
     out = {}
     for name, parquet, split in zip(names, parquets, held_out):
         df = pl.read_parquet(verified(parquet))
-        missing = [c for c in columns if c not in df.columns]
-        if missing:
-            raise GomError(
-                f"dataset '{name}' ({parquet}) has no column {', '.join(repr(c) for c in missing)}; its columns: {', '.join(df.columns)}"
-            )
+        require_columns(df.columns, columns, f"dataset '{name}' ({parquet})", "embedding.finetune.label_column")
         out[name] = (df, split_mask(name, df["text"].to_list(), split))
     return out
 
@@ -143,12 +139,7 @@ def pair_split(settings: dict, splits: dict, held_texts: set[str], base_dir) -> 
         where = f"embedding.finetune.pairs: file '{pairs['path']}'"
         df = read_pair_file(pairs, base_dir)
         held = None
-    missing = [c for c in wanted if c not in df.columns]
-    if missing:
-        raise GomError(
-            f"{where} has no column {', '.join(repr(c) for c in missing)} (named by embedding.finetune.pairs); "
-            f"its columns: {', '.join(df.columns)}"
-        )
+    require_columns(df.columns, wanted, where, "embedding.finetune.pairs")
     df = df.with_columns(pl.col(anchor).cast(pl.Utf8, strict=False), pl.col(positive).cast(pl.Utf8, strict=False))
     if score:
         df = df.with_columns(check_scores(df[score], f"{where}, column '{score}'"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from gom.errors import GomError
+from gom.errors import GomError, require_columns
 from gom.io import verified
 from gom.split import split_mask
 from gom.templates import render
@@ -35,12 +35,7 @@ class Example:
 def load_rows(name: str, parquet: str | Path, templates: dict, split: dict) -> tuple[pl.DataFrame, np.ndarray]:
     """The processed table (checked for the templates' columns) and its held-out mask."""
     table = pl.read_parquet(verified(parquet))
-    missing = [c for c in templates["columns"] if c not in table.columns]
-    if missing:
-        raise GomError(
-            f"dataset '{name}': train template names missing column(s) {', '.join(map(repr, missing))}; "
-            f"{parquet} has columns: {', '.join(table.columns)}"
-        )
+    require_columns(table.columns, templates["columns"], f"dataset '{name}' ({parquet})", "its train template")
     return table, split_mask(name, table["text"].to_list(), split)
 
 
