@@ -75,7 +75,9 @@ def main():
             check=True,
             env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )
-        parquets = [str(tmp / p) for p in parquets]
+        datasets = {
+            n: {"parquet": str(tmp / p), "split": {"fraction": 0.1, "seed": 0}} for n, p in zip(names, parquets)
+        }
         for i in args.runs if args.runs is not None else range(len(RUNS)):
             settings = {**defaults, "device": "cpu", **RUNS[i]}
             loss = settings["loss"] or DEFAULT_LOSS[settings["data"]]
@@ -83,14 +85,10 @@ def main():
             lr, epochs = settings["lr"], settings["epochs"]
             out = tmp / f"model_{i}"
             start = time.perf_counter()
-            manifest = finetune_embedder(
-                names, parquets, [{"fraction": 0.1, "seed": 0}] * len(names), settings, out, threads=args.threads
-            )
+            manifest = finetune_embedder(datasets, settings, out, threads=args.threads)
             seconds = time.perf_counter() - start
             evaluate_embedder(
-                names,
-                parquets,
-                [{"fraction": 0.1, "seed": 0}] * len(names),
+                datasets,
                 settings,
                 out,
                 {"k": 10, "method": "auto"},

@@ -36,6 +36,19 @@ def run(snakemake, function, **kwargs):
     return result
 
 
+def per_dataset(records, **files) -> dict[str, dict]:
+    """One record per dataset: its resolved config record (``params.datasets``) joined with its
+    input files, given as lists in the records' order (e.g. ``parquet=snakemake.input.parquets``)."""
+    names = list(records)
+    for key, values in files.items():
+        if len(values) != len(names):
+            raise ValueError(f"{key}: {len(values)} file(s) for {len(names)} dataset(s)")
+    return {
+        name: {**records[name], **{key: str(values[i]) for key, values in files.items()}}
+        for i, name in enumerate(names)
+    }
+
+
 def _fail(message: str, *streams) -> None:
     for stream in streams:
         print(f"gom: error: {message}", file=stream, flush=True)

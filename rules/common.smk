@@ -78,9 +78,10 @@ def training_outputs():
     ]
 
 
-def splits():
-    """Each dataset's held-out split, in NAMES order."""
-    return [DATASETS[name]["split"] for name in NAMES]
+def records(*keys):
+    """{dataset: the named parts of its resolved record}, in NAMES order: the stages that see
+    every dataset get one record per dataset (scripts join the input files to it)."""
+    return {name: {key: DATASETS[name][key] for key in keys} for name in NAMES}
 
 
 def split_of_dataset(wildcards):

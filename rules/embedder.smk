@@ -17,8 +17,7 @@ rule finetune_embedder:
         mem_mb=16000,
         runtime=240,
     params:
-        names=NAMES,
-        splits=splits(),
+        datasets=records("split"),
         settings=config["embedding"]["finetune"],
     script:
         "../scripts/finetune_embedder.py"
@@ -46,8 +45,7 @@ rule embedder_eval:
         mem_mb=8000,
         runtime=120,
     params:
-        names=NAMES,
-        splits=splits(),
+        datasets=records("split"),
         settings=config["embedding"]["finetune"],
         routing=config["routing"],
     script:

@@ -14,8 +14,7 @@ rule route_index:
         mem_mb=4000,
         runtime=30,
     params:
-        names=NAMES,
-        splits=splits(),
+        datasets=records("split"),
         model=embedding_model(),
         k=config["routing"]["k"],
     script:
@@ -44,8 +43,7 @@ rule route_eval:
         mem_mb=4000,
         runtime=30,
     params:
-        names=NAMES,
-        splits=splits(),
+        datasets=records("split"),
         method=config["routing"]["method"],
         false_abstain_rate=config["routing"]["false_abstain_rate"],
         embedding=embedding_settings(),

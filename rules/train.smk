@@ -70,10 +70,7 @@ rule cross_loss:
         mem_mb=16000,
         runtime=120,
     params:
-        names=NAMES,
+        datasets=records("templates", "lora", "split"),
         metrics=METRICS,
-        templates={name: DATASETS[name]["templates"] for name in NAMES},
-        settings={name: DATASETS[name]["lora"] for name in NAMES},
-        splits={name: DATASETS[name]["split"] for name in NAMES},
     script:
         "../scripts/cross_loss.py"

@@ -6,4 +6,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gom.snakemake_script import run  # noqa: E402,F401
+from gom.snakemake_script import per_dataset, run  # noqa: E402,F401

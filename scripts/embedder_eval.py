@@ -1,13 +1,11 @@
-from _gom import run
+from _gom import per_dataset, run
 
 from gom.embedding.evaluate import evaluate_embedder
 
 run(
     snakemake,
     evaluate_embedder,
-    names=snakemake.params.names,
-    parquets=snakemake.input.parquets,
-    held_out=snakemake.params.splits,
+    datasets=per_dataset(snakemake.params.datasets, parquet=snakemake.input.parquets),
     settings=snakemake.params.settings,
     finetuned=snakemake.input.model,
     routing=snakemake.params.routing,

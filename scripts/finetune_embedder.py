@@ -1,13 +1,11 @@
-from _gom import run
+from _gom import per_dataset, run
 
 from gom.embedding.finetune import finetune_embedder
 
 run(
     snakemake,
     finetune_embedder,
-    names=snakemake.params.names,
-    parquets=snakemake.input.parquets,
-    held_out=snakemake.params.splits,
+    datasets=per_dataset(snakemake.params.datasets, parquet=snakemake.input.parquets),
     settings=snakemake.params.settings,
     out=snakemake.output[0],
     threads=snakemake.threads,

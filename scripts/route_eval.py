@@ -1,4 +1,4 @@
-from _gom import run
+from _gom import per_dataset, run
 
 from gom.routing.evaluate import evaluate_router
 
@@ -6,10 +6,9 @@ run(
     snakemake,
     evaluate_router,
     index_path=snakemake.input.index,
-    names=snakemake.params.names,
-    parquets=snakemake.input.parquets,
-    embeddings=snakemake.input.embeddings,
-    splits=snakemake.params.splits,
+    datasets=per_dataset(
+        snakemake.params.datasets, parquet=snakemake.input.parquets, embeddings=snakemake.input.embeddings
+    ),
     method=snakemake.params.method,
     false_abstain=snakemake.params.false_abstain_rate,
     out_json=snakemake.output.eval,

@@ -1,14 +1,13 @@
-from _gom import run
+from _gom import per_dataset, run
 
 from gom.routing.index import build_index
 
 run(
     snakemake,
     build_index,
-    names=snakemake.params.names,
-    parquets=snakemake.input.parquets,
-    embeddings=snakemake.input.embeddings,
-    splits=snakemake.params.splits,
+    datasets=per_dataset(
+        snakemake.params.datasets, parquet=snakemake.input.parquets, embeddings=snakemake.input.embeddings
+    ),
     model=snakemake.params.model,
     k=snakemake.params.k,
     out=snakemake.output[0],

@@ -18,6 +18,13 @@ from gom.split import eval_mask
 
 SPLIT = {"fraction": 0.2, "seed": 0}
 NAMES = ["fruit", "drinks", "tools"]
+
+
+def records(parquets) -> dict:
+    """One record per dataset, as the rules hand them to the stages."""
+    return {name: {"parquet": parquet, "split": SPLIT} for name, parquet in zip(NAMES, parquets)}
+
+
 WORDS = {
     "fruit": ["apple", "pear", "mango", "plum", "kiwi", "fig", "lime", "peach"],
     "drinks": ["gin", "rum", "vodka", "tequila", "whisky", "brandy", "vermouth", "cider"],
@@ -82,7 +89,7 @@ def test_each_shape_trains_a_model_that_loads_and_is_evaluated(data, shape):
     root, parquets = data
     settings = defaults(**SHAPES[shape])
     out = root / f"model-{shape.replace(' ', '_').replace(',', '')}"
-    manifest = finetune_embedder(NAMES, parquets, [SPLIT] * 3, settings, out, threads=2)
+    manifest = finetune_embedder(records(parquets), settings, out, threads=2)
     assert manifest["examples"] > 0 and manifest["batch_size"] == 8 and manifest["device"] == "cpu"
     assert json.loads((out / MANIFEST).read_text())["loss"] == check_settings(settings, NAMES)["loss"]
     model = SentenceTransformer(str(out), device="cpu")
@@ -90,9 +97,7 @@ def test_each_shape_trains_a_model_that_loads_and_is_evaluated(data, shape):
     assert not (out / ".trainer").exists() and not list(root.glob(".model-*.tmp"))
 
     evaluate_embedder(
-        NAMES,
-        parquets,
-        [SPLIT] * 3,
+        records(parquets),
         settings,
         out,
         {"k": 3, "method": "auto"},
@@ -126,7 +131,7 @@ def held_texts(parquets, fraction):
 def test_no_held_out_row_reaches_fine_tuning(data, shape):
     _, parquets = data
     settings = check_settings(defaults(**SHAPES[shape]), NAMES)
-    split = build_split(settings, NAMES, parquets, [SPLIT] * 3)
+    split = build_split(settings, records(parquets))
     held = held_texts(parquets, 0.2)
     assert held and held <= split.held_texts
     trained = {t for column in split.train.values() for t in column if isinstance(t, str)}
@@ -147,7 +152,7 @@ def test_a_pair_file_repeating_held_out_texts_is_filtered(data, tmp_path):
     settings = check_settings(
         defaults(data="pairs", pairs={"path": "pairs.csv", "anchor": "q", "positive": "a"}), NAMES
     )
-    split = build_split(settings, NAMES, parquets, [SPLIT] * 3, base_dir=tmp_path)
+    split = build_split(settings, records(parquets), base_dir=tmp_path)
     assert split.dropped_for_leakage >= 1
     trained = set(split.train["anchor"]) | set(split.train["positive"])
     assert not trained & split.held_texts
@@ -169,7 +174,7 @@ def test_pair_config_naming_missing_columns(data, pairs, message):
     _, parquets = data
     settings = check_settings(defaults(data="pairs", pairs=pairs), NAMES)
     with pytest.raises(GomError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        build_split(settings, NAMES, parquets, [SPLIT] * 3)
+        build_split(settings, records(parquets))
 
 
 def test_scores_outside_0_1(data, tmp_path):
@@ -181,7 +186,7 @@ def test_scores_outside_0_1(data, tmp_path):
         defaults(data="scored_pairs", pairs={"path": "scored.csv", "anchor": "a", "positive": "b", "score": "s"}), NAMES
     )
     with pytest.raises(GomError) as error:
-        build_split(settings, NAMES, parquets, [SPLIT] * 3, base_dir=tmp_path)
+        build_split(settings, records(parquets), base_dir=tmp_path)
     assert str(error.value) == (
         "embedding.finetune.pairs: file 'scored.csv', column 's': 2 score(s) not a number in [0, 1], "
         "the first on row 3: 4.0; rescale the scores to [0, 1]"
@@ -220,9 +225,10 @@ def test_group_label_column_missing(data):
     _, parquets = data
     with pytest.raises(
         GomError,
-        match=r"dataset 'fruit' .* has no column\(s\) 'topic' \(named by embedding.finetune.label_column\); its columns: text, answer, score, kind",
+        match=r"dataset 'fruit' .* has no column\(s\) 'topic' \(named by embedding.finetune.label_column\); "
+        r"its columns: text, answer, score, kind",
     ):
-        build_split(check_settings(defaults(label_column="topic"), NAMES), NAMES, parquets, [SPLIT] * 3)
+        build_split(check_settings(defaults(label_column="topic"), NAMES), records(parquets))
 
 
 @pytest.mark.parametrize(
@@ -255,9 +261,7 @@ def test_the_batch_probe_runs_a_training_step_of_every_loss(data, shape):
     _, parquets = data
     settings = check_settings(defaults(**SHAPES[shape]), NAMES)
     model = load_model(TINY["path"], "cpu", 32)
-    fits = batch_probe(
-        model, make_loss(settings["loss"], model), build_split(settings, NAMES, parquets, [SPLIT] * 3).train
-    )
+    fits = batch_probe(model, make_loss(settings["loss"], model), build_split(settings, records(parquets)).train)
     assert fits(4) and fits(3)
     assert all(p.grad is None for p in model.parameters())
 
@@ -266,12 +270,12 @@ def test_row_cap_limits_training_and_index_rows_but_keeps_every_held_out_row(dat
     from gom.embedding.finetune_data import cap_training_rows, dataset_splits
 
     _, parquets = data
-    splits = dataset_splits(NAMES, parquets, [SPLIT] * 3)
+    splits = dataset_splits(records(parquets))
     capped = cap_training_rows(splits, 5, 0)
     for name in NAMES:
         df, held = splits[name]
         small, small_held = capped[name]
         assert int((~small_held).sum()) == 5 and int(small_held.sum()) == int(held.sum())
         assert set(small["text"].filter(pl.Series(small_held))) == set(df["text"].filter(pl.Series(held)))
-    split = build_split(check_settings(defaults(max_rows_per_dataset=5), NAMES), NAMES, parquets, [SPLIT] * 3)
+    split = build_split(check_settings(defaults(max_rows_per_dataset=5), NAMES), records(parquets))
     assert len(split.train["anchor"]) == 15

@@ -17,6 +17,11 @@ SPLIT = {"fraction": 0.2, "seed": 0}
 NAMES = ["fruit", "bar", "herbs"]
 
 
+def records(parquets, embeddings) -> dict:
+    """One record per dataset, as the rules hand them to the stages."""
+    return {n: {"parquet": p, "embeddings": e, "split": SPLIT} for n, p, e in zip(NAMES, parquets, embeddings)}
+
+
 @pytest.fixture
 def synthetic(tmp_path):
     """Three datasets whose embeddings cluster around three directions."""
@@ -32,7 +37,7 @@ def synthetic(tmp_path):
         write_embeddings(vectors.astype(np.float32), tmp_path / f"{name}.npy")
         parquets.append(tmp_path / f"{name}.parquet")
         embeddings.append(tmp_path / f"{name}.npy")
-    build_index(NAMES, parquets, embeddings, [SPLIT] * 3, "default", 5, tmp_path / "index.npz")
+    build_index(records(parquets, embeddings), "default", 5, tmp_path / "index.npz")
     return tmp_path, parquets, embeddings
 
 
@@ -91,10 +96,7 @@ def test_evaluation_report_shape(synthetic, monkeypatch):
     )
     summary = evaluate_router(
         tmp / "index.npz",
-        NAMES,
-        parquets,
-        embeddings,
-        [SPLIT] * 3,
+        records(parquets, embeddings),
         "auto",
         0.05,
         tmp / "eval.json",

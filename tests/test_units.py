@@ -79,9 +79,9 @@ def test_a_missing_column_is_named_with_what_named_it_and_the_columns_there():
 
 def test_profile_refuses_an_items_column_the_dataset_lacks(tmp_path):
     import polars as pl
+    from conftest import write_embeddings, write_processed
 
     from gom.profiles import profile_dataset
-    from conftest import write_embeddings, write_processed
 
     parquet = write_processed(pl.DataFrame({"text": ["apple pie", "pear tart"]}), tmp_path / "fruit.parquet")
     npy = write_embeddings(np.ones((2, 4), dtype=np.float32), tmp_path / "fruit.npy")

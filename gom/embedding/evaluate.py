@@ -5,6 +5,7 @@ retrieval or similarity metrics for the pair shapes).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,8 @@ def routing_scores(model, splits: dict, k: int, method: str, label: str | None =
     """Held-out routing top-1 with ``model``: both routers of ``gom.routing.index`` built from the training
     rows' embeddings, asked for the held-out rows' datasets (and labels, when grouping by one)."""
     from gom.embedding.encode import encode_unique
-    from gom.routing.evaluate import accuracy
-    from gom.routing.index import METHODS, Index
+    from gom.routing.evaluate import choose_method, compare_methods, stack_queries
+    from gom.routing.index import Index
 
     names = list(splits)
     vectors = {
@@ -39,15 +40,11 @@ def routing_scores(model, splits: dict, k: int, method: str, label: str | None =
     }
     out = {}
     index = Index.from_rows(names, [vectors[n][~splits[n][1]] for n in names], model="", k=k)
-    queries = np.concatenate([vectors[n][splits[n][1]] for n in names])
-    truth = np.concatenate([np.full(int(splits[n][1].sum()), i) for i, n in enumerate(names)])
-    per_method = {m: accuracy(index.scores(queries, m), truth, names) for m in METHODS}
-    for m in METHODS:
-        out[f"routing_top1_{m}"] = per_method[m]["top1_accuracy"]
-        out[f"routing_balanced_{m}"] = per_method[m]["balanced_accuracy"]
-    out["routing_top1"] = (
-        max(out[f"routing_top1_{m}"] for m in METHODS) if method == "auto" else out[f"routing_top1_{method}"]
-    )
+    per_method = compare_methods(index, *stack_queries([vectors[n][splits[n][1]] for n in names]))
+    for m, result in per_method.items():
+        out[f"routing_top1_{m}"] = result["top1_accuracy"]
+        out[f"routing_balanced_{m}"] = result["balanced_accuracy"]
+    out["routing_top1"] = per_method[choose_method(per_method, method)]["top1_accuracy"]
     if label:
         labels = {
             n: np.array([None if v is None else str(v) for v in df[label].to_list()], dtype=object)
@@ -120,9 +117,7 @@ def _metric(scores: dict, suffix: str) -> float:
 
 
 def evaluate_embedder(
-    names,
-    parquets,
-    held_out,
+    datasets: Mapping[str, Mapping],
     settings: dict,
     finetuned: str | Path,
     routing: dict,
@@ -136,13 +131,13 @@ def evaluate_embedder(
     from gom.embedding.encode import load_model
 
     set_threads(threads)
-    settings = check_settings(settings, names)
+    settings = check_settings(settings, list(datasets))
     # held-out pairs for the pair shapes' evaluators; groups are scored by routing alone
-    split = build_split(settings, names, parquets, held_out) if settings["data"] != "groups" else None
+    split = build_split(settings, datasets) if settings["data"] != "groups" else None
     label = settings.get("label_column") if settings["data"] == "groups" else None
     # the index rows are capped like the training rows (evaluation at scale); held-out rows never are
     splits = cap_training_rows(
-        dataset_splits(names, parquets, held_out, ("text", label) if label else ("text",)),
+        dataset_splits(datasets, ("text", label) if label else ("text",)),
         settings.get("max_rows_per_dataset"),
         settings["seed"],
     )

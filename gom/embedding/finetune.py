@@ -8,7 +8,7 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +110,9 @@ def batch_probe(model, loss, train: dict[str, list]) -> Callable[[int], bool]:
     return fits
 
 
-def finetune_embedder(names, parquets, held_out, settings: dict, out: str | Path, threads: int | None = None) -> dict:
+def finetune_embedder(
+    datasets: Mapping[str, Mapping], settings: dict, out: str | Path, threads: int | None = None
+) -> dict:
     """Fine-tune ``settings['base']`` on the training examples; write a sentence-transformers
     model directory ``out`` with a manifest of what it was trained on."""
     import torch
@@ -125,8 +127,8 @@ def finetune_embedder(names, parquets, held_out, settings: dict, out: str | Path
     BatchSamplers = _st_modules()[2]
 
     set_threads(threads)
-    settings = check_settings(settings, names)
-    split = build_split(settings, names, parquets, held_out)
+    settings = check_settings(settings, list(datasets))
+    split = build_split(settings, datasets)
     n = len(next(iter(split.train.values())))
     log.info(
         "fine-tuning %s on %d %s examples (loss %s); %d held-out texts kept out, %d examples dropped for containing one",

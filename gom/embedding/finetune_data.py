@@ -11,6 +11,7 @@ its texts is a held-out text of any dataset or of the pair file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +33,11 @@ class Split:
     dropped_for_leakage: int = 0
 
 
-def dataset_splits(names, parquets, held_out, columns=("text",)) -> dict[str, tuple[pl.DataFrame, np.ndarray]]:
-    """{dataset: (its processed rows, held-out mask)} by the shared split."""
+def dataset_splits(datasets: Mapping[str, Mapping], columns=("text",)) -> dict[str, tuple[pl.DataFrame, np.ndarray]]:
+    """{dataset: (its processed rows, held-out mask)} by the shared split (each record's ``parquet``, ``split``)."""
     out = {}
-    for name, parquet, split in zip(names, parquets, held_out):
+    for name, dataset in datasets.items():
+        parquet, split = dataset["parquet"], dataset["split"]
         df = pl.read_parquet(verified(parquet))
         require_columns(df.columns, columns, f"dataset '{name}' ({parquet})", "embedding.finetune.label_column")
         out[name] = (df, split_mask(name, df["text"].to_list(), split))
@@ -58,11 +60,11 @@ def cap_training_rows(splits: dict, cap: int | None, seed: int) -> dict:
     return out
 
 
-def build_split(settings: dict, names, parquets, held_out, base_dir: str | Path = ".") -> Split:
+def build_split(settings: dict, datasets: Mapping[str, Mapping], base_dir: str | Path = ".") -> Split:
     """The training examples and held-out pairs for ``settings`` (a checked ``embedding.finetune``)."""
     shape = settings["data"]
     label = settings.get("label_column")
-    splits = dataset_splits(names, parquets, held_out, ("text", label) if shape == "groups" and label else ("text",))
+    splits = dataset_splits(datasets, ("text", label) if shape == "groups" and label else ("text",))
     held_texts = {t for df, held in splits.values() for t in df["text"].filter(pl.Series(held)).to_list()}
     rng = np.random.default_rng(settings["seed"])
     if shape == "groups":

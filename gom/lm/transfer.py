@@ -8,6 +8,7 @@ i != j, is then rank-correlated (Spearman) with each edge metric of (i, j).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +22,11 @@ from gom.matrices import read_matrix
 log = logging.getLogger("gom.lm.transfer")
 
 
-def cross_losses(
-    names: list[str],
-    parquets: list[str | Path],
-    model_dirs: list[str | Path],
-    templates: dict[str, dict],
-    settings: dict[str, dict],
-    splits: dict[str, dict],
-) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
-    """losses[i, j] of adapter i on dataset j; each base model's losses on every dataset; adapter i's base."""
+def cross_losses(datasets: Mapping[str, Mapping]) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
+    """losses[i, j] of adapter i on dataset j; each base model's losses on every dataset; adapter i's base.
+
+    ``datasets``: one record per dataset with its ``parquet``, ``model_dir`` (its miniModel),
+    ``templates``, ``lora`` settings and ``split``."""
     from peft import PeftModel
 
     from gom.device import pick_device
@@ -38,16 +35,21 @@ def cross_losses(
     from gom.lm.trainer import evaluate
 
     device = pick_device("auto", "cross-evaluation")
+    names = list(datasets)
     n = len(names)
+    model_dirs = [datasets[name]["model_dir"] for name in names]
+    settings = {name: datasets[name]["lora"] for name in names}
     losses, base_rows = np.full((n, n), np.nan), {}
     base_of = [adapter_base(d, settings[name]["base_model"]) for name, d in zip(names, model_dirs)]
     bases: dict[str, list[int]] = {}
     for i, base in enumerate(base_of):
         bases.setdefault(base, []).append(i)
     held_pairs = {}
-    for j, name in enumerate(names):
-        table, held_out = load_rows(name, parquets[j], templates[name], splits[name])
-        held_pairs[name] = (render_pairs(name, table, templates[name]), np.flatnonzero(held_out).tolist())
+    for name in names:
+        table, held_out = load_rows(
+            name, datasets[name]["parquet"], datasets[name]["templates"], datasets[name]["split"]
+        )
+        held_pairs[name] = (render_pairs(name, table, datasets[name]["templates"]), np.flatnonzero(held_out).tolist())
     for base, members in bases.items():
         first = names[members[0]]
         # trust_remote_code comes from the config only, never from a miniModel's gom.json.
@@ -122,19 +124,11 @@ def edge_validity(
 
 
 def transfer_report(
-    names,
-    parquets,
-    model_dirs,
-    matrix_files: dict[str, str | Path],
-    templates,
-    settings,
-    splits,
-    out_csv,
-    out_png,
-    out_json,
+    datasets: Mapping[str, Mapping], matrix_files: dict[str, str | Path], out_csv, out_png, out_json
 ) -> dict:
-    """Write cross_loss.csv, its heatmap and edge_validity.json."""
-    losses, base_rows, base_of = cross_losses(names, parquets, model_dirs, templates, settings, splits)
+    """Write cross_loss.csv, its heatmap and edge_validity.json (``datasets`` as ``cross_losses`` takes them)."""
+    names = list(datasets)
+    losses, base_rows, base_of = cross_losses(datasets)
     base_losses = np.array([base_rows[b] for b in base_of])  # row i: adapter i's base on each dataset
     rows = [*losses, *base_rows.values()]
     labels = [f"adapter {n}" for n in names] + (["base"] if len(base_rows) == 1 else [f"base {b}" for b in base_rows])

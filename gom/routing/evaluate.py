@@ -4,6 +4,8 @@ threshold calibrated on the held-out rows makes the router abstain ("no suitable
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from gom.errors import GomError
@@ -36,14 +38,26 @@ OFF_DOMAIN = [
 ]
 
 
-def held_out_queries(names, parquets, embeddings, splits):
+def held_out_queries(datasets: Mapping[str, Mapping]):
     """(embeddings, true dataset index) of every dataset's held-out rows."""
-    vectors, truth = [], []
-    for i, split in enumerate(zip(names, parquets, embeddings, splits)):
-        _, held = split_embeddings(*split)
-        vectors.append(held)
-        truth.append(np.full(len(held), i))
-    return np.concatenate(vectors), np.concatenate(truth)
+    return stack_queries([split_embeddings(name, dataset)[1] for name, dataset in datasets.items()])
+
+
+def stack_queries(held: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(all queries, the index of the dataset each came from), from each dataset's held-out vectors."""
+    return np.concatenate(held), np.concatenate([np.full(len(rows), i) for i, rows in enumerate(held)])
+
+
+def compare_methods(index, queries: np.ndarray, truth: np.ndarray) -> dict[str, dict]:
+    """``accuracy`` of every router method of ``index`` on the same queries."""
+    return {m: accuracy(index.scores(queries, m), truth, index.names) for m in METHODS}
+
+
+def choose_method(results: Mapping[str, dict], method: str) -> str:
+    """The configured method, or with 'auto' the one with the best top-1 (then balanced) accuracy."""
+    if method != "auto":
+        return method
+    return max(results, key=lambda m: (results[m]["top1_accuracy"], results[m]["balanced_accuracy"]))
 
 
 def accuracy(scores: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
@@ -70,10 +84,7 @@ def calibrate(confidence: np.ndarray, false_abstain: float) -> float:
 
 def evaluate_router(
     index_path,
-    names,
-    parquets,
-    embeddings,
-    splits,
+    datasets: Mapping[str, Mapping],
     method: str,
     false_abstain: float,
     out_json,
@@ -84,15 +95,12 @@ def evaluate_router(
     from gom.drawing import heatmap
 
     index = load_index(index_path)
-    queries, truth = held_out_queries(names, parquets, embeddings, splits)
+    names = list(datasets)
+    queries, truth = held_out_queries(datasets)
     if len(truth) == 0:
         raise GomError("no held-out rows to evaluate the router on: raise split.fraction")
-    results = {m: accuracy(index.scores(queries, m), truth, names) for m in METHODS}
-    chosen = (
-        max(METHODS, key=lambda m: (results[m]["top1_accuracy"], results[m]["balanced_accuracy"]))
-        if method == "auto"
-        else method
-    )
+    results = compare_methods(index, queries, truth)
+    chosen = choose_method(results, method)
     confidence = index.confidence(index.scores(queries, chosen))
     threshold = calibrate(confidence, false_abstain)
     off = embed_queries(OFF_DOMAIN, index.model, embed_settings)

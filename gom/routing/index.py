@@ -8,6 +8,7 @@ never enter it), its centroids, and two scorers over them:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,10 +65,10 @@ class Index:
         )
 
 
-def split_embeddings(
-    name: str, parquet: str | Path, embeddings: str | Path, split: dict
-) -> tuple[np.ndarray, np.ndarray]:
-    """(training rows, held-out rows) of one dataset's embeddings, by the shared split."""
+def split_embeddings(name: str, dataset: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, held-out rows) of one dataset's embeddings (its record's ``parquet``,
+    ``embeddings`` and ``split``), by the shared split."""
+    parquet, embeddings, split = dataset["parquet"], dataset["embeddings"], dataset["split"]
     texts = pl.read_parquet(verified(parquet), columns=["text"])["text"].to_list()
     rows = load_npy(embeddings)
     if len(rows) != len(texts):
@@ -76,17 +77,11 @@ def split_embeddings(
     return rows[~held], rows[held]
 
 
-def build_index(
-    names: list[str],
-    parquets: list[str | Path],
-    embeddings: list[str | Path],
-    splits: list[dict],
-    model: str,
-    k: int,
-    out: str | Path,
-) -> dict:
-    """Write the router index (``out``, .npz) from each dataset's training rows."""
-    rows = [split_embeddings(*split)[0] for split in zip(names, parquets, embeddings, splits)]
+def build_index(datasets: Mapping[str, Mapping], model: str, k: int, out: str | Path) -> dict:
+    """Write the router index (``out``, .npz) from each dataset's training rows
+    (``datasets``: one record per dataset with its ``parquet``, ``embeddings`` and ``split``)."""
+    names = list(datasets)
+    rows = [split_embeddings(name, datasets[name])[0] for name in names]
     index = Index.from_rows(names, rows, model, k)
     save_npz(
         out,
