@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from gom.errors import GomError
-from gom.paths import PAIR_SEPARATOR
 from gom.schema import SCHEMA_PATH, check_config_file, check_schema
 
 # Letters, digits, '_' and '-', beginning and ending with a letter or digit: with '__' refused
@@ -66,15 +65,14 @@ def check_names(names: Iterable) -> None:
                 f"dataset name {name!r} was read as a {kind}, not as text (YAML reads "
                 "e.g. 007 as 7 and yes as true): put the name in quotes in the config file"
             )
-        if not NAME_RE.fullmatch(name) or PAIR_SEPARATOR in name:
+        if not NAME_RE.fullmatch(name):
             raise GomError(
                 f"dataset name {name!r} is invalid: use letters, digits, '_' and '-' only, beginning "
-                f"and ending with a letter or digit, without '{PAIR_SEPARATOR}' (it separates the two "
-                "names in edge files)"
+                "and ending with a letter or digit (it becomes part of file names)"
             )
         if len(name) > MAX_NAME:
             raise GomError(
-                f"dataset name '{name[:20]}...' is {len(name)} characters long; use at most {MAX_NAME} (two names make an edge file's name)"
+                f"dataset name '{name[:20]}...' is {len(name)} characters long; use at most {MAX_NAME} (it becomes part of file names)"
             )
         if name.lower() in RESERVED_NAMES:
             raise GomError(

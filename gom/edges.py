@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from gom.io import write_json
+from gom.errors import GomError
+from gom.io import load_npz, save_npz
+from gom.profile_sets import ProfileSet, load_shard
 from gom.profiles import Profile, load_profile
 
 
@@ -77,17 +79,122 @@ def pair_metrics(a: Profile, b: Profile, metrics: list[str]) -> dict[str, float]
     return {m: METRICS[m](a, b) for m in metrics}
 
 
-def compute_edge(
-    name_a: str, name_b: str, profile_a: str | Path, profile_b: str | Path, out: str | Path, metrics: list[str]
-) -> dict:
-    """Write the edge file of datasets ``name_a`` and ``name_b``."""
-    pa, pb = load_profile(profile_a, name_a), load_profile(profile_b, name_b)
-    edge = {
-        "a": name_a,
-        "b": name_b,
-        "rows_a": pa.n_rows,
-        "rows_b": pb.n_rows,
-        "metrics": pair_metrics(pa, pb, metrics),
+def edges_to_set(x: Profile, others: ProfileSet, metrics: list[str], chunk: int = 256) -> dict[str, np.ndarray]:
+    """The chosen metrics of ``x`` with every dataset of ``others`` at once: one array per metric,
+    in ``others.names`` order, equal (to rounding) to ``pair_metrics`` of each pair."""
+    if not others.names:
+        return {m: np.zeros(0) for m in metrics}
+    fns = {
+        "mean_cosine": _mean_cosines,
+        "centroid_cosine": _centroid_cosines,
+        "jaccard": _jaccards,
+        "tfidf_cosine": lambda x, s: _tfidf_cosines(x, s, chunk),
     }
-    write_json(out, edge)
-    return edge
+    return {m: fns[m](x, others) for m in metrics}
+
+
+def _mean_cosines(x: Profile, s: ProfileSet) -> np.ndarray:
+    return s.means @ x.mean
+
+
+def _centroid_cosines(x: Profile, s: ProfileSet) -> np.ndarray:
+    norm = np.linalg.norm(s.means, axis=1) * np.linalg.norm(x.mean)
+    return np.divide(s.means @ x.mean, norm, out=np.zeros(len(s.names)), where=norm > 0)
+
+
+def _jaccards(x: Profile, s: ProfileSet) -> np.ndarray:
+    j = len(s.names)
+    inter = np.bincount(s.item_owner[np.isin(s.items, x.items)], minlength=j)
+    union = x.items.size + np.bincount(s.item_owner, minlength=j) - inter
+    return np.divide(inter, union, out=np.zeros(j), where=union > 0)
+
+
+def _tfidf_cosines(x: Profile, s: ProfileSet, chunk: int) -> np.ndarray:
+    """``tfidf_cosine`` of ``x`` with each dataset of ``s``: for each pair the IDF of the pair's union
+    (scikit-learn's smooth idf), l2-normalised rows, cosine of the two mean rows. Only terms of
+    ``x`` reach the dot product, so each side's mean is kept on x's vocabulary alone."""
+    j, vx = len(s.names), x.vocab.size
+    out = np.zeros(j)
+    if vx == 0 or j == 0:
+        return out
+    # which of the others' terms are x's, and where
+    pos = np.searchsorted(x.vocab, s.vocab)
+    pos_ok = np.minimum(pos, vx - 1)
+    shared = (pos < vx) & (x.vocab[pos_ok] == s.vocab)
+    df_x = x.doc_freq.astype(np.float64)
+    n_pair = (x.n_rows + s.n_rows).astype(np.float64)  # documents of each pair's union
+    # the others' side: every non-zero count weighted by its pair's idf, rows l2-normalised
+    term_owner = s.vocab_owner[s.entry_term]
+    df_union = s.doc_freq[s.entry_term] + np.where(shared[s.entry_term], df_x[pos_ok[s.entry_term]], 0.0)
+    weight = s.entry_count * (np.log((1 + n_pair[term_owner]) / (1 + df_union)) + 1)
+    norms = np.sqrt(np.bincount(s.entry_row, weight * weight, minlength=s.row_owner.size))
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    keep = shared[s.entry_term]
+    contribution = weight[keep] * inv[s.entry_row[keep]] / np.maximum(s.n_rows[term_owner[keep]], 1)
+    mean_s = np.bincount(term_owner[keep] * vx + pos[s.entry_term[keep]], contribution, minlength=j * vx).reshape(j, vx)
+    # x's side under each pair's idf, a chunk of pairs at a time (memory: chunk x |x's vocabulary|)
+    df_s = np.zeros((j, vx))
+    df_s[s.vocab_owner[shared], pos[shared]] = s.doc_freq[shared]
+    counts = x.counts.astype(np.float64)
+    squared = counts.multiply(counts).tocsr()
+    for start in range(0, j, chunk):
+        stop = min(start + chunk, j)
+        idf = np.log((1 + n_pair[start:stop, None]) / (1 + df_x[None, :] + df_s[start:stop])) + 1
+        row_norms = np.sqrt(np.asarray(squared @ (idf * idf).T))  # rows of x x pairs
+        inv_x = np.divide(1.0, row_norms, out=np.zeros_like(row_norms), where=row_norms > 0)
+        mean_x = idf * np.asarray(counts.T @ inv_x).T / max(x.n_rows, 1)
+        out[start:stop] = (mean_x * mean_s[start:stop]).sum(axis=1)
+    return out
+
+
+def compute_edges(
+    name: str,
+    profile: str | Path,
+    shards: list[tuple[list[str], str | Path]],
+    earlier: list[tuple[str, str | Path]],
+    out: str | Path,
+    metrics: list[str],
+) -> dict:
+    """Write the edge file of dataset ``name``: its metrics with every dataset before it in config
+    order, read from the shards of earlier blocks (``(member names, path)``) and the single
+    profiles of the earlier datasets of its own block (``(name, path)``)."""
+    x = load_profile(profile, name)
+    others = ProfileSet.concat(
+        [load_shard(path, members) for members, path in shards]
+        + [ProfileSet.from_profiles([n for n, _ in earlier], [load_profile(p, n) for n, p in earlier], x.mean.size)]
+    )
+    values = edges_to_set(x, others, metrics)
+    save_edges(out, name, x.n_rows, others.names, others.n_rows, values)
+    return {"dataset": name, "pairs": len(others.names)}
+
+
+def save_edges(path, name: str, rows: int, partners: list[str], partner_rows, values: dict[str, np.ndarray]) -> None:
+    save_npz(
+        path,
+        dataset=np.array(name),
+        rows=np.int64(rows),
+        partners=np.array(partners, dtype=str),
+        partner_rows=np.asarray(partner_rows, dtype=np.int64),
+        **{f"metric_{m}": np.asarray(v, dtype=np.float64) for m, v in values.items()},
+    )
+
+
+def load_edges(path: str | Path, name: str, partners: list[str], metrics: list[str]) -> dict[str, np.ndarray]:
+    """The metrics in an edge file, which must be ``name``'s, with exactly ``partners`` (in order)
+    and a finite value of every metric in ``metrics``."""
+    z = load_npz(path)
+    held = [str(p) for p in z.get("partners", [])]
+    problem = None
+    if str(z.get("dataset", "")) != name:
+        problem = f"holds the edges of dataset '{z.get('dataset', '')}', not of '{name}'"
+    elif held != list(partners):
+        problem = "holds edges to other datasets than those listed before it in the config"
+    else:
+        missing = [m for m in metrics if f"metric_{m}" not in z]
+        if missing:
+            problem = f"lacks metric(s) {', '.join(missing)}"
+        elif not all(np.isfinite(z[f"metric_{m}"]).all() for m in metrics):
+            problem = "holds a value that is not a finite number"
+    if problem:
+        raise GomError(f"{path} {problem}: rebuild it with `snakemake --cores all --forcerun {path}`")
+    return {m: z[f"metric_{m}"] for m in metrics}

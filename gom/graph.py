@@ -16,49 +16,40 @@ import igraph as ig
 import numpy as np
 
 from gom.drawing import ramp as _ramp
-from gom.edges import pair_metrics
-from gom.errors import GomError
-from gom.io import atomic_path, read_json
+from gom.edges import load_edges, pair_metrics
+from gom.io import atomic_path
 from gom.matrices import write_matrix
-from gom.paths import PAIR_SEPARATOR
 from gom.profiles import load_profile
 
 
 def similarity_matrices(
-    names: list[str], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]
+    names: list[str], edge_files: list[str | Path], self_metrics: dict[str, dict], metrics: list[str]
 ) -> dict[str, np.ndarray]:
-    """Square symmetric matrices, one per metric, in the order of ``names``."""
-    index = {n: i for i, n in enumerate(names)}
-    mats = {m: np.full((len(names), len(names)), np.nan) for m in metrics}
-    for name in names:
+    """Square symmetric matrices, one per metric, in the order of ``names`` (config order): the
+    edge file of the i-th dataset fills row i left of the diagonal and column i above it."""
+    n = len(names)
+    mats = {m: np.full((n, n), np.nan) for m in metrics}
+    for i, (name, path) in enumerate(zip(names, edge_files)):
+        values = load_edges(path, name, names[:i], metrics)
         for m in metrics:
-            mats[m][index[name], index[name]] = self_metrics[name][m]
-    for edge in edges:
-        i, j = index[edge["a"]], index[edge["b"]]
-        for m in metrics:
-            if m not in edge["metrics"]:
-                raise GomError(f"edge file of '{edge['a']}' and '{edge['b']}' lacks metric '{m}'; re-run the edge rule")
-            mats[m][i, j] = mats[m][j, i] = edge["metrics"][m]
-    for m, mat in mats.items():
-        if np.isnan(mat).any():
-            i, j = map(int, np.argwhere(np.isnan(mat))[0])
-            raise GomError(f"no edge between '{names[i]}' and '{names[j]}' for metric '{m}'")
+            mats[m][i, :i] = mats[m][:i, i] = values[m]
+            mats[m][i, i] = self_metrics[name][m]
     return mats
 
 
 def build_graph(
-    names: list[str], rows: dict[str, int], edges: list[dict], self_metrics: dict[str, dict], metrics: list[str]
+    names: list[str], rows: dict[str, int], mats: dict[str, np.ndarray], self_metrics: dict[str, dict]
 ) -> ig.Graph:
     """Complete undirected graph: nodes carry row counts and self-similarities, edges every metric."""
     g = ig.Graph(n=len(names))
     g.vs["name"] = names
     g.vs["rows"] = [rows[n] for n in names]
-    for m in metrics:
+    for m in mats:
         g.vs[f"self_{m}"] = [self_metrics[n][m] for n in names]
-    index = {n: i for i, n in enumerate(names)}
-    g.add_edges([(index[e["a"]], index[e["b"]]) for e in edges])
-    for m in metrics:
-        g.es[m] = [e["metrics"][m] for e in edges]
+    upper = np.triu_indices(len(names), 1)
+    g.add_edges(list(zip(upper[0].tolist(), upper[1].tolist())))
+    for m, mat in mats.items():
+        g.es[m] = mat[upper].tolist()
     return g
 
 
@@ -181,23 +172,6 @@ def _annotate(ctx, size: int, title: str, lo: float, hi: float) -> None:
     ctx.show_text("edge weight (colour and width); node size: rows")
 
 
-def read_edge(path: str | Path) -> dict:
-    """An edge file, which must hold the pair its name says (``a__b.json`` holds a and b) and finite metrics."""
-    edge = read_json(path)
-    expected = Path(path).stem.split(PAIR_SEPARATOR)
-    metrics = edge.get("metrics") if isinstance(edge, dict) else None
-    if (
-        [edge.get("a"), edge.get("b")] != expected
-        or not isinstance(metrics, dict)
-        or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in metrics.values())
-    ):
-        raise GomError(
-            f"{path} does not hold the metrics of the pair {' and '.join(expected)}: rebuild it with "
-            f"`snakemake --cores all --forcerun {path}`"
-        )
-    return edge
-
-
 def build_similarity_graph(
     names: list[str],
     edge_files: list[str | Path],
@@ -213,15 +187,15 @@ def build_similarity_graph(
     ``matrices`` maps metric -> CSV path, ``pictures`` metric -> (PNG path, SVG path);
     ``drawing`` is the config's ``graph`` section.
     """
-    edges = [read_edge(p) for p in edge_files]
     rows, self_metrics = {}, {}
     for name, path in zip(names, profile_files):
         profile = load_profile(path, name)
         rows[name] = profile.n_rows
         self_metrics[name] = pair_metrics(profile, profile, metrics)
-    for metric, mat in similarity_matrices(names, edges, self_metrics, metrics).items():
+    mats = similarity_matrices(names, edge_files, self_metrics, metrics)
+    for metric, mat in mats.items():
         write_matrix(matrices[metric], names, mat)
-    g = build_graph(names, rows, edges, self_metrics, metrics)
+    g = build_graph(names, rows, mats, self_metrics)
     with atomic_path(graphml) as tmp:
         g.write_graphml(str(tmp))
     for metric in metrics:

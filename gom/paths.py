@@ -2,15 +2,15 @@
 "build it with `snakemake ...`" hints. Patterns take Snakemake's wildcards ({name}, {a}, {b},
 {metric}); everything is relative to the working directory."""
 
-# Separates the two dataset names of a pair's edge file (names may not contain it).
-PAIR_SEPARATOR = "__"
+from collections.abc import Sequence
 
 PROCESSED = "datasets/processed/{name}.parquet"
 STATS = "datasets/processed/{name}.stats.json"
 EMBEDDINGS = "results/embeddings/{name}.npy"
 EMBEDDINGS_META = "results/embeddings/{name}.json"
 PROFILE = "results/profiles/{name}.npz"
-EDGE = "results/edges/{a}" + PAIR_SEPARATOR + "{b}.json"
+PROFILE_SHARD = "results/profile_shards/{shard}.npz"  # the profiles of one block of datasets
+EDGES = "results/edges/{name}.npz"  # a dataset's metrics with every dataset before it in the config
 
 GRAPH_DIR = "results/graph"
 MATRIX = GRAPH_DIR + "/matrix_{metric}.csv"
@@ -37,5 +37,21 @@ EMBEDDER_EVAL = "results/embedder/eval.json"
 EMBEDDER_EVAL_TABLE = "results/embedder/eval.csv"
 
 
-def edge(a: str, b: str) -> str:
-    return EDGE.format(a=a, b=b)
+# Edge files by dataset. The edge file of a dataset holds its metrics with every dataset listed
+# before it in the config, so appending a dataset adds one edge job and changes no input of an
+# existing one. An edge job reads the profiles of the earlier datasets through shards: one file
+# per complete block of ``shard_size`` datasets (config order; metrics.shard_size) before its own
+# block, plus the single profiles of the earlier datasets of its own block: about
+# N/shard_size + shard_size inputs per job, not N.
+
+
+def earlier_inputs(names: Sequence[str], name: str, shard_size: int) -> tuple[list[int], list[str]]:
+    """What the edge job of ``name`` reads: (the complete shards before its block, the earlier
+    datasets of its own block), given every dataset ``names`` in config order."""
+    position = list(names).index(name)
+    block = position // shard_size
+    return list(range(block)), list(names[block * shard_size : position])
+
+
+def shard_members(names: Sequence[str], shard: int, shard_size: int) -> list[str]:
+    return list(names[shard * shard_size : (shard + 1) * shard_size])

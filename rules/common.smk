@@ -1,10 +1,10 @@
 # Helpers only: config checking, dataset names and pairs, wildcard constraints.
 # (rules/preflight.smk has made the gom package importable.)
 import re
-from itertools import combinations
 from pathlib import Path
 
 from gom import paths
+from gom.paths import earlier_inputs, shard_members
 from gom.config import FINETUNED, prepare
 from gom.errors import GomError
 
@@ -16,8 +16,8 @@ except GomError as error:
     raise WorkflowError(f"gom: {error}") from None
 
 NAMES = list(config["datasets"])
-PAIRS = list(combinations(sorted(NAMES), 2))
 METRICS = config["metrics"]["enabled"]
+SHARD_SIZE = config["metrics"]["shard_size"]
 
 _name_pattern = "|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True))
 
@@ -27,6 +27,7 @@ wildcard_constraints:
     a=_name_pattern,
     b=_name_pattern,
     metric="|".join(METRICS),
+    shard="[0-9]+",
 
 
 def source_files(wildcards):
@@ -62,8 +63,28 @@ def tiny_base_input(wildcards):
     return [TINY_BASE] if base_model_of(wildcards) == TINY_BASE else []
 
 
-def edge_files():
-    return [paths.edge(a, b) for a, b in PAIRS]
+def shard_names(wildcards):
+    return shard_members(NAMES, int(wildcards.shard), SHARD_SIZE)
+
+
+def shard_profiles(wildcards):
+    return expand(paths.PROFILE, name=shard_names(wildcards))
+
+
+def edge_inputs(wildcards):
+    """What the edge job of a dataset reads: the shards of the blocks before its own and the
+    profiles of the earlier datasets of its block (see gom.profile_sets)."""
+    shards, earlier = earlier_inputs(NAMES, wildcards.name, SHARD_SIZE)
+    return {
+        "profile": paths.PROFILE.format(name=wildcards.name),
+        "shards": [paths.PROFILE_SHARD.format(shard=s) for s in shards],
+        "earlier": [paths.PROFILE.format(name=n) for n in earlier],
+    }
+
+
+def edge_params(wildcards):
+    shards, earlier = earlier_inputs(NAMES, wildcards.name, SHARD_SIZE)
+    return {"shards": [shard_members(NAMES, s, SHARD_SIZE) for s in shards], "earlier": earlier}
 
 
 def minimodels():

@@ -21,23 +21,42 @@ rule profile:
         "../scripts/profile.py"
 
 
-rule edge:
-    """The similarity metrics of one unordered pair of datasets."""
+rule profile_shard:
+    """The profiles of one block of datasets in one file, read by the edge jobs of later blocks."""
     input:
-        a=paths.PROFILE.replace("{name}", "{a}"),
-        b=paths.PROFILE.replace("{name}", "{b}"),
+        shard_profiles,
     output:
-        paths.EDGE,
+        paths.PROFILE_SHARD,
     log:
-        "logs/edge/{a}__{b}.log",
+        "logs/profile_shard/{shard}.log",
+    conda:
+        "../envs/graph.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        names=shard_names,
+    script:
+        "../scripts/profile_shard.py"
+
+
+rule edges:
+    """One dataset's similarity metrics with every dataset listed before it in the config."""
+    input:
+        unpack(edge_inputs),
+    output:
+        paths.EDGES,
+    log:
+        "logs/edges/{name}.log",
     group:
         "edges"  # bundled into fewer cluster jobs by group-components in profiles/slurm
     conda:
         "../envs/graph.yaml"
     resources:
-        mem_mb=1000,
+        mem_mb=2000,
         runtime=10,
     params:
         metrics=METRICS,
+        inputs=edge_params,
     script:
-        "../scripts/edge.py"
+        "../scripts/edges.py"

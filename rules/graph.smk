@@ -1,7 +1,7 @@
 rule graph:
     """Similarity matrices, GraphML and pictures from all edges."""
     input:
-        edges=edge_files(),
+        edges=expand(paths.EDGES, name=NAMES),
         profiles=expand(paths.PROFILE, name=NAMES),
     output:
         matrices=[

@@ -1,5 +1,6 @@
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,19 @@ def build_tiny_sentence_model(path: Path, dim: int = 32) -> Path:
 @pytest.fixture(scope="session")
 def tiny_sentence_model(tmp_path_factory) -> str:
     return str(build_tiny_sentence_model(tmp_path_factory.mktemp("tiny_st")))
+
+
+def planned_jobs(proc) -> set[tuple[str, str]]:
+    """(rule, wildcards) of every job a dry run lists."""
+    jobs, rule = set(), None
+    for line in (proc.stdout + proc.stderr).splitlines():
+        if m := re.match(r"^\s*(?:local)?rule (\w+):", line):  # group members are indented
+            rule = m.group(1)
+            jobs.add((rule, ""))
+        elif rule and (m := re.match(r"^\s+wildcards: (.*)", line)):
+            jobs.discard((rule, ""))
+            jobs.add((rule, m.group(1)))
+    return jobs
 
 
 def write_config(workdir: Path, config: dict) -> Path:

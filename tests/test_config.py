@@ -39,7 +39,7 @@ def test_empty_datasets(datasets):
         prepare({"datasets": datasets})
 
 
-@pytest.mark.parametrize("name", ["has space", "a__b", "ü", "a/b", "ab\n", "_b", "a_", "-a", "a-"])
+@pytest.mark.parametrize("name", ["has space", "ü", "a/b", "ab\n", "_b", "a_", "-a", "a-"])
 def test_invalid_dataset_name(tmp_path, name):
     config = _config(tmp_path)
     config["datasets"][name] = config["datasets"].pop("a")
@@ -54,8 +54,7 @@ def test_overlong_name(tmp_path):
         prepare(config)
 
 
-def test_names_whose_edge_files_would_collide_are_refused(tmp_path):
-    # 'A' + '_B' and 'A_' + 'B' would both give A___B.json.
+def test_names_beginning_or_ending_with_a_separator_are_refused(tmp_path):
     for names in (["A", "_B"], ["A_", "B"]):
         config = _config(tmp_path)
         config["datasets"] = {n: config["datasets"]["a"] for n in names}

@@ -1,4 +1,3 @@
-import json
 import struct
 
 import igraph as ig
@@ -6,6 +5,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from gom.edges import save_edges
 from gom.errors import GomError
 from gom.graph import build_similarity_graph, drawn_edges
 from gom.profiles import build_profile, save_profile
@@ -29,14 +29,14 @@ def _setup(tmp_path, n=4):
             build_profile(texts, rng.normal(size=(len(texts), 8)) + i, texts, JACCARD), tmp_path / f"{name}.npz", name
         )
     edges = []
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            path = tmp_path / f"{a}__{b}.json"
-            # each metric its own value, so a mix-up between matrices fails
-            path.write_text(
-                json.dumps({"a": a, "b": b, "metrics": {m: 0.1 * (i + 1) + 0.01 * k for k, m in enumerate(METRICS)}})
-            )
-            edges.append(path)
+    (tmp_path / "edges").mkdir(exist_ok=True)
+    for j, b in enumerate(names):
+        path = tmp_path / "edges" / f"{b}.npz"
+        # the pair of the i-th and j-th dataset (i < j) gets 0.1 (i + 1), plus 0.01 per metric,
+        # so a mix-up between pairs or matrices fails
+        values = {m: [0.1 * (i + 1) + 0.01 * k for i in range(j)] for k, m in enumerate(METRICS)}
+        save_edges(path, b, 5 + j, names[:j], [5 + i for i in range(j)], values)
+        edges.append(path)
     return names, edges
 
 
@@ -74,10 +74,11 @@ def test_graph_outputs(tmp_path):
     assert set(METRICS) <= set(loaded.es.attributes())
 
 
-def test_missing_edge_is_reported(tmp_path):
+def test_an_edge_file_missing_a_pair_is_reported(tmp_path):
     names, edges = _setup(tmp_path)
-    with pytest.raises(GomError, match="no edge between 'd2' and 'd3'"):
-        _build(tmp_path, names, edges[:-1])
+    save_edges(edges[3], "d3", 8, names[:2], [5, 6], {m: [0.1, 0.2] for m in METRICS})
+    with pytest.raises(GomError, match=r"d3.npz holds edges to other datasets than those listed before it"):
+        _build(tmp_path, names, edges)
 
 
 def test_top_k_and_threshold_limit_drawn_edges():
@@ -106,8 +107,8 @@ def test_a_copied_edge_or_profile_is_named_not_used(tmp_path):
     from gom.errors import GomError
 
     names, edges = _setup(tmp_path)
-    shutil.copy(tmp_path / "d0__d2.json", tmp_path / "d0__d1.json")  # another pair's metrics under this pair's name
-    with pytest.raises(GomError, match=r"d0__d1.json does not hold the metrics of the pair d0 and d1"):
+    shutil.copy(edges[2], edges[1])  # another dataset's edges under this dataset's name
+    with pytest.raises(GomError, match=r"edges/d1.npz holds the edges of dataset 'd2', not of 'd1'"):
         _build(tmp_path, names, edges)
     names, edges = _setup(tmp_path)
     shutil.copy(tmp_path / "d2.npz", tmp_path / "d1.npz")

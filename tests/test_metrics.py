@@ -4,6 +4,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from gom.edges import centroid_cosine, jaccard, mean_cosine, pair_metrics, tfidf_cosine
+from gom.errors import GomError
 from gom.profiles import build_profile, load_profile, mean_unit_vector, normalise_items, save_profile
 
 JACCARD = {"separator": ",", "lowercase": True, "strip_punctuation": True}
@@ -91,3 +92,73 @@ def test_profile_round_trip(tmp_path):
     other = _profile(TEXTS_B, rng.normal(size=(4, 5)))
     metrics = list(pair_metrics(p, other, ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]))
     assert pair_metrics(q, other, metrics) == pair_metrics(p, other, metrics)
+
+
+def _random_profiles(n, seed=0):
+    from gom.profiles import build_profile
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(300)]
+    profiles = []
+    for d in range(n):
+        vocab = words[rng.integers(0, 200) :][: int(rng.integers(1, 80))]
+        rows = int(rng.integers(1, 40))
+        texts = [" ".join(rng.choice(vocab, size=rng.integers(0, 10))) for _ in range(rows)]
+        texts[0] = "a ?"  # a row without a token
+        items = [",".join(rng.choice(vocab, 2)) for _ in range(rows)]
+        profiles.append(build_profile(texts, rng.normal(size=(rows, 6)) + d % 3, items, {}))
+    profiles.append(build_profile(["!", "?"], rng.normal(size=(2, 6)), ["", ""], {}))  # no term, no item
+    return profiles
+
+
+def test_edges_to_many_datasets_at_once_equal_each_pair_alone():
+    """One dataset against a whole set, vectorised, equals pair_metrics of each pair (the reference)."""
+    from gom.edges import edges_to_set
+    from gom.profile_sets import ProfileSet
+
+    profiles = _random_profiles(30)
+    metrics = ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]
+    for x in (profiles[5], profiles[-1]):
+        others = [p for p in profiles if p is not x]
+        names = [f"d{i}" for i in range(len(others))]
+        # in two parts, as an edge job joins shards and single profiles; a small chunk splits the pairs
+        both = ProfileSet.concat(
+            [ProfileSet.from_profiles(names[:12], others[:12]), ProfileSet.from_profiles(names[12:], others[12:])]
+        )
+        values = edges_to_set(x, both, metrics, chunk=7)
+        for j, other in enumerate(others):
+            for a, b in ((x, other), (other, x)):
+                expected = pair_metrics(a, b, metrics)
+                for m in metrics:
+                    assert abs(values[m][j] - expected[m]) <= 1e-9, (m, j)
+    assert edges_to_set(profiles[0], ProfileSet.empty(6), metrics) == {m: pytest.approx([]) for m in metrics}
+
+
+def test_edge_job_reads_shards_and_single_profiles_and_writes_the_pairs_before_it(tmp_path):
+    from gom.edges import compute_edges, load_edges
+    from gom.profile_sets import build_shard
+    from gom.profiles import save_profile
+
+    profiles = _random_profiles(6, seed=1)
+    names = [f"d{i}" for i in range(len(profiles))]
+    for name, p in zip(names, profiles):
+        save_profile(p, tmp_path / f"{name}.npz", name)
+    build_shard(names[:3], [tmp_path / f"{n}.npz" for n in names[:3]], tmp_path / "shard_0.npz")
+    metrics = ["mean_cosine", "jaccard", "tfidf_cosine"]
+    out = tmp_path / "edges.npz"
+    compute_edges(
+        "d6",
+        tmp_path / "d6.npz",
+        [(names[:3], tmp_path / "shard_0.npz")],
+        [(n, tmp_path / f"{n}.npz") for n in names[3:6]],
+        out,
+        metrics,
+    )
+    values = load_edges(out, "d6", names[:6], metrics)
+    for j in range(6):
+        expected = pair_metrics(profiles[j], profiles[6], metrics)
+        assert all(abs(values[m][j] - expected[m]) <= 1e-9 for m in metrics)
+    with pytest.raises(GomError, match=r"shard_0.npz holds the profiles of d0, d1, d2, not of d0, d1, d3"):
+        compute_edges("d6", tmp_path / "d6.npz", [(["d0", "d1", "d3"], tmp_path / "shard_0.npz")], [], out, metrics)
+    with pytest.raises(GomError, match=r"holds edges to other datasets than those listed before it"):
+        load_edges(out, "d6", names[:5], metrics)

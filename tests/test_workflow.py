@@ -1,7 +1,6 @@
 """End to end: the real Snakemake workflow on the sample datasets, in a temporary directory."""
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -11,25 +10,12 @@ import numpy as np
 import polars as pl
 import pytest
 import yaml
-from conftest import REPO, run_snakemake, tree_hashes, write_processed
+from conftest import REPO, planned_jobs, run_snakemake, tree_hashes, write_processed
 
 pytestmark = pytest.mark.slow
 NAMES = ["nutrition", "recipes", "cocktails"]
 METRICS = ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]
 GRAPH_TARGET = ["results/graph/graph.graphml"]
-
-
-def planned_jobs(proc) -> set[tuple[str, str]]:
-    """(rule, wildcards) of every job a dry run lists."""
-    jobs, rule = set(), None
-    for line in (proc.stdout + proc.stderr).splitlines():
-        if m := re.match(r"^\s*(?:local)?rule (\w+):", line):  # group members are indented
-            rule = m.group(1)
-            jobs.add((rule, ""))
-        elif rule and (m := re.match(r"^\s+wildcards: (.*)", line)):
-            jobs.discard((rule, ""))
-            jobs.add((rule, m.group(1)))
-    return jobs
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +43,11 @@ def test_outputs_of_a_full_run(done):
     assert json.loads((workdir / "datasets/processed/recipes.stats.json").read_text())["dropped_duplicates"] >= 1
     assert json.loads((workdir / "datasets/processed/cocktails.stats.json").read_text())["dropped_empty_text"] >= 1
 
+    # one edge file per dataset, holding its pairs with the datasets listed before it
     edges = sorted(p.name for p in (workdir / "results/edges").iterdir())
-    assert edges == ["cocktails__nutrition.json", "cocktails__recipes.json", "nutrition__recipes.json"]
+    assert edges == ["cocktails.npz", "nutrition.npz", "recipes.npz"]
+    partners = {n: np.load(workdir / f"results/edges/{n}.npz")["partners"].tolist() for n in NAMES}
+    assert partners == {"nutrition": [], "recipes": ["nutrition"], "cocktails": ["nutrition", "recipes"]}
     for m in METRICS:
         table = pl.read_csv(workdir / f"results/graph/matrix_{m}.csv")
         assert table.columns == ["dataset", *NAMES]
@@ -167,9 +156,7 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
         ("convert", "name=smoothies"),
         ("embed", "name=smoothies"),
         ("profile", "name=smoothies"),
-        ("edge", "a=cocktails, b=smoothies"),
-        ("edge", "a=nutrition, b=smoothies"),
-        ("edge", "a=recipes, b=smoothies"),
+        ("edges", "name=smoothies"),  # its pairs with the three datasets before it, and no other
         ("graph", ""),
     }
     # The tiny base's tokenizer is trained on every dataset, so it and every adapter on it are rebuilt
@@ -195,8 +182,8 @@ def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
         ("convert", "name=recipes"),
         ("embed", "name=recipes"),
         ("profile", "name=recipes"),
-        ("edge", "a=cocktails, b=recipes"),
-        ("edge", "a=nutrition, b=recipes"),
+        ("edges", "name=recipes"),  # recipes-nutrition
+        ("edges", "name=cocktails"),  # cocktails-recipes (and cocktails-nutrition, recomputed with it)
         ("graph", ""),
     }
 
@@ -259,10 +246,13 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
     config["embedding"] = {**config.get("embedding", {}), "model": "finetuned"}
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
-    pairs = ["a=cocktails, b=nutrition", "a=cocktails, b=recipes", "a=nutrition, b=recipes"]
-    assert jobs == {("embed", f"name={n}") for n in NAMES} | {("profile", f"name={n}") for n in NAMES} | {
-        ("edge", p) for p in pairs
-    } | {("graph", ""), ("route_index", ""), ("route_eval", ""), ("cross_loss", ""), ("all", "")}
+    assert jobs == {(stage, f"name={n}") for stage in ("embed", "profile", "edges") for n in NAMES} | {
+        ("graph", ""),
+        ("route_index", ""),
+        ("route_eval", ""),
+        ("cross_loss", ""),
+        ("all", ""),
+    }
 
     run_snakemake(workdir, check=True)
     assert json.loads((workdir / "results/embeddings/recipes.json").read_text())["model"] == "models/embedder"
