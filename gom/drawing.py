@@ -1,4 +1,5 @@
-"""Pictures drawn with cairo: the colour ramp shared by graph pictures, and heatmaps."""
+"""Pictures drawn with cairo: the colour ramp shared by graph pictures, heatmaps, and bar tables
+(for what a matrix of many datasets is too big to show)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,38 @@ def heatmap(
             ctx.set_source_rgb(*((1, 1, 1) if dark else (0.1, 0.1, 0.1)))
             ctx.move_to(left + j * cell + 18, top + i * cell + cell / 2 + 4)
             ctx.show_text(f"{v:.3f}" if np.isfinite(v) else "n/a")
+    with atomic_path(path) as tmp:
+        surface.write_to_png(str(tmp))
+    surface.finish()
+
+
+def bar_table(path: str | Path, title: str, labels: list[str], values: list[float], texts: list[str]) -> None:
+    """A PNG of one labelled horizontal bar per row (``texts`` written beside each bar)."""
+    row, left, top, bar = 26, 24 + 7 * max([len(s) for s in labels] + [10]), 50, 360
+    width, height = left + bar + 160, top + row * max(len(labels), 1) + 20
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, width, height)
+    ctx = cairo.Context(surface)
+    ctx.set_source_rgb(1, 1, 1)
+    ctx.paint()
+    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
+    ctx.set_font_size(15)
+    ctx.set_source_rgb(0.1, 0.1, 0.1)
+    ctx.move_to(12, 26)
+    ctx.show_text(title)
+    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
+    ctx.set_font_size(12)
+    hi = max(values, default=0) or 1
+    for i, (label, value, text) in enumerate(zip(labels, values, texts)):
+        y = top + i * row
+        ctx.set_source_rgb(0.1, 0.1, 0.1)
+        ctx.move_to(12, y + 15)
+        ctx.show_text(label)
+        ctx.set_source_rgb(*ramp(0.3 + 0.7 * value / hi))
+        ctx.rectangle(left, y + 3, max(2.0, bar * value / hi), row - 8)
+        ctx.fill()
+        ctx.set_source_rgb(0.1, 0.1, 0.1)
+        ctx.move_to(left + bar * value / hi + 8, y + 15)
+        ctx.show_text(text)
     with atomic_path(path) as tmp:
         surface.write_to_png(str(tmp))
     surface.finish()

@@ -203,3 +203,35 @@ def test_router_refuses_an_evaluation_it_cannot_use(tmp_path, report):
     _planted_router(tmp_path, "default", report)
     with pytest.raises(GomError, match=r"eval.json does not hold a router method and a numeric abstain threshold"):
         load_index(tmp_path / "index.npz", tmp_path / "eval.json")
+
+
+def test_many_datasets_get_the_most_confused_pairs_not_a_matrix(tmp_path, monkeypatch):
+    """Past MATRIX_LIMIT datasets the report and the picture list the most confused pairs."""
+    import gom.routing.evaluate
+    from gom.routing.evaluate import MATRIX_LIMIT
+
+    monkeypatch.setattr(
+        gom.routing.evaluate, "embed_queries", lambda texts, model, settings=None: np.ones((len(texts), 8), np.float32)
+    )
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(MATRIX_LIMIT + 5, 8))
+    datasets = {}
+    for i, centre in enumerate(centres):
+        vectors = centre + 0.8 * rng.normal(size=(20, 8))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        name = f"d{i}"
+        write_processed(pl.DataFrame({"text": [f"{name} {j}" for j in range(20)]}), tmp_path / f"{name}.parquet")
+        write_embeddings(vectors.astype(np.float32), tmp_path / f"{name}.npy")
+        datasets[name] = {
+            "parquet": tmp_path / f"{name}.parquet",
+            "embeddings": tmp_path / f"{name}.npy",
+            "split": SPLIT,
+        }
+    build_index(datasets, "default", 5, tmp_path / "index.npz")
+    evaluate_router(tmp_path / "index.npz", datasets, "auto", 0.05, tmp_path / "e.json", tmp_path / "c.png", {})
+    report = json.loads((tmp_path / "e.json").read_text())
+    assert "confusion" not in report and 0 < len(report["most_confused"]) <= 25
+    counts = [p["queries"] for p in report["most_confused"]]
+    assert counts == sorted(counts, reverse=True) and all(p["true"] != p["chosen"] for p in report["most_confused"])
+    width = int.from_bytes((tmp_path / "c.png").read_bytes()[16:20], "big")
+    assert width < 2000  # a table, not a 35 x 35 heatmap of 90-pixel cells

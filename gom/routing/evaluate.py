@@ -77,6 +77,23 @@ def accuracy(scores: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
     }
 
 
+MATRIX_LIMIT = 30  # above this many datasets, confusion is reported as the most confused pairs
+
+
+def most_confused(confusion, names: list[str], top: int = 25) -> list[dict]:
+    """The ``top`` (true dataset, chosen dataset) pairs the router confuses most, largest first."""
+    counts = np.array(confusion, dtype=np.int64)
+    totals = counts.sum(axis=1)
+    np.fill_diagonal(counts, 0)
+    order = np.argsort(-counts, axis=None, kind="stable")[:top]
+    pairs = [divmod(int(k), len(names)) for k in order]
+    return [
+        {"true": names[i], "chosen": names[j], "queries": int(counts[i, j]), "of": int(totals[i])}
+        for i, j in pairs
+        if counts[i, j] > 0
+    ]
+
+
 def calibrate(confidence: np.ndarray, false_abstain: float) -> float:
     """The threshold that abstains on at most ``false_abstain`` of the in-domain held-out queries."""
     return float(np.quantile(confidence, false_abstain, method="lower"))
@@ -92,7 +109,7 @@ def evaluate_router(
     embed_settings: dict,
 ) -> dict:
     """Evaluate both routers on the held-out rows, choose one, calibrate its abstain threshold."""
-    from gom.drawing import heatmap
+    from gom.drawing import bar_table, heatmap
 
     index = load_index(index_path)
     names = list(datasets)
@@ -123,15 +140,27 @@ def evaluate_router(
         "datasets": names,
         "k": index.k,
     }
-    write_json(out_json, report)
-    heatmap(
-        out_png,
-        np.array(results[chosen]["confusion"], dtype=float),
-        names,
-        names,
-        f"router ({chosen}) on held-out rows: true (row) -> chosen (column)",
-        low_is_dark=False,
-    )
+    if len(names) > MATRIX_LIMIT:  # an N x N matrix is unreadable: the most confused pairs instead
+        pairs = most_confused(report.pop("confusion"), names)
+        report["most_confused"] = pairs
+        write_json(out_json, report)
+        bar_table(
+            out_png,
+            f"router ({chosen}), {len(names)} datasets: the most confused pairs on held-out rows",
+            [f"{p['true']} -> {p['chosen']}" for p in pairs],
+            [p["queries"] for p in pairs],
+            [f"{p['queries']} of {p['of']} queries" for p in pairs],
+        )
+    else:
+        write_json(out_json, report)
+        heatmap(
+            out_png,
+            np.array(results[chosen]["confusion"], dtype=float),
+            names,
+            names,
+            f"router ({chosen}) on held-out rows: true (row) -> chosen (column)",
+            low_is_dark=False,
+        )
     return {k: report[k] for k in ("method", "top1_accuracy", "top3_accuracy", "balanced_accuracy")}
 
 
