@@ -84,7 +84,10 @@ def edge_inputs(wildcards):
 
 def edge_params(wildcards):
     shards, earlier = earlier_inputs(NAMES, wildcards.name, SHARD_SIZE)
-    return {"shards": [shard_members(NAMES, s, SHARD_SIZE) for s in shards], "earlier": earlier}
+    return {
+        "shards": [shard_members(NAMES, s, SHARD_SIZE) for s in shards],
+        "earlier": earlier,
+    }
 
 
 def minimodels():
@@ -153,4 +156,6 @@ def graph_outputs():
         expand(paths.MATRIX, metric=METRICS)
         + [paths.GRAPHML]
         + expand(paths.PICTURE, metric=METRICS, ext=["png", "svg"])
+        + [paths.COMMUNITIES, paths.COMMUNITIES_REPORT]
+        + expand(paths.COMMUNITIES_PICTURE, ext=["png", "svg"])
     )

@@ -26,6 +26,15 @@ rule graph:
             for metric in METRICS
         ],
         svg=expand(paths.PICTURE, metric=METRICS, ext="svg"),
+        communities=paths.COMMUNITIES,
+        communities_report=paths.COMMUNITIES_REPORT,
+        communities_png=report(
+            paths.COMMUNITIES_PICTURE.format(ext="png"),
+            caption="../report/communities.rst",
+            category="Similarity graph",
+            subcategory="Communities",
+        ),
+        communities_svg=paths.COMMUNITIES_PICTURE.format(ext="svg"),
     log:
         "logs/graph.log",
     benchmark:

@@ -14,4 +14,10 @@ run(
     graphml=snakemake.output.graphml,
     pictures={m: (png, svg) for m, png, svg in zip(metrics, snakemake.output.png, snakemake.output.svg)},
     drawing=snakemake.params.drawing,
+    communities={
+        "csv": snakemake.output.communities,
+        "json": snakemake.output.communities_report,
+        "png": snakemake.output.communities_png,
+        "svg": snakemake.output.communities_svg,
+    },
 )

@@ -1,3 +1,4 @@
+import json
 import struct
 
 import igraph as ig
@@ -51,6 +52,7 @@ def _build(tmp_path, names, edges, drawing=None):
         out / "graph.graphml",
         {m: (out / f"graph_{m}.png", out / f"graph_{m}.svg") for m in METRICS},
         drawing or {"top_k": 2, "threshold": None, "layout": "fruchterman_reingold", "size": 400, "seed": 1},
+        {k: out / f"communities.{k}" for k in ("csv", "json", "png", "svg")},
     ), out
 
 
@@ -114,3 +116,57 @@ def test_a_copied_edge_or_profile_is_named_not_used(tmp_path):
     shutil.copy(tmp_path / "d2.npz", tmp_path / "d1.npz")
     with pytest.raises(GomError, match=r"d1.npz holds the profile of dataset 'd2', not of 'd1'"):
         _build(tmp_path, names, edges)
+
+
+def test_communities_of_many_datasets_are_found_named_and_drawn(tmp_path):
+    """45 datasets on three topics: three communities, each named by its topic's words."""
+    from gom.edges import edges_to_set
+    from gom.graph import LABEL_LIMIT
+    from gom.profile_sets import ProfileSet
+
+    rng = np.random.default_rng(3)
+    topics = {
+        "citrus": ["lemon", "lime", "orange"],
+        "engine": ["piston", "valve", "crank"],
+        "poetry": ["verse", "rhyme", "stanza"],
+    }
+    centres = {t: rng.normal(size=8) * 3 for t in topics}
+    names, profiles = [], []
+    for i in range(45):
+        topic = list(topics)[i % 3]
+        texts = [" ".join(rng.choice(topics[topic], 2)) + f" note{i} x{j}" for j in range(6)]
+        vectors = centres[topic] + rng.normal(size=(6, 8))
+        profile = build_profile(texts, vectors, texts, JACCARD)
+        names.append(f"{topic}{i}")
+        profiles.append(profile)
+        save_profile(profile, tmp_path / f"{names[-1]}.npz", names[-1])
+    (tmp_path / "edges").mkdir()
+    edges = []
+    for i, name in enumerate(names):
+        values = edges_to_set(profiles[i], ProfileSet.from_profiles(names[:i], profiles[:i], 8), METRICS)
+        save_edges(tmp_path / "edges" / f"{name}.npz", name, 6, names[:i], [6] * i, values)
+        edges.append(tmp_path / "edges" / f"{name}.npz")
+    assert len(names) > LABEL_LIMIT
+    drawing = {"top_k": 4, "threshold": None, "layout": "fruchterman_reingold", "size": 600, "seed": 1}
+    g, out = _build(tmp_path, names, edges, {**drawing, "community_metric": "tfidf_cosine"})
+    table = pl.read_csv(out / "communities.csv")
+    assert table["dataset"].to_list() == names
+    by_topic = {t: set(table.filter(pl.col("dataset").str.starts_with(t))["community"].to_list()) for t in topics}
+    assert all(len(c) == 1 for c in by_topic.values()) and len(set.union(*by_topic.values())) == 3
+    for topic, words in topics.items():
+        label = table.filter(pl.col("dataset").str.starts_with(topic))["community_label"][0]
+        assert any(w in label for w in words), label
+    report = json.loads((out / "communities.json").read_text())
+    assert report["communities"] == 3 and report["metric"] == "tfidf_cosine"
+    assert report["modularity"] > 0.5 and report["silhouette"] > 0.5 and "3" in report["kmeans_silhouette"]
+    assert ig.Graph.Read_GraphML(str(out / "graph.graphml")).vs["community"] == table["community"].to_list()
+    assert _png_size(out / "communities.png") == (600, 600) and _png_size(out / "graph_jaccard.png") == (600, 600)
+
+
+def test_a_few_datasets_get_one_labelled_community_overview(tmp_path):
+    names, edges = _setup(tmp_path, n=3)
+    g, out = _build(tmp_path, names, edges)
+    table = pl.read_csv(out / "communities.csv")
+    assert table.columns == ["dataset", "community", "community_label"] and table.height == 3
+    assert json.loads((out / "communities.json").read_text())["metric"] == "mean_cosine"
+    assert (out / "communities.svg").read_text().lstrip().startswith("<?xml")

@@ -90,3 +90,21 @@ def test_profile_refuses_an_items_column_the_dataset_lacks(tmp_path):
     ):
         profile_dataset("fruit", parquet, npy, tmp_path / "p.npz", "ingredients", {"separator": ","})
     assert not (tmp_path / "p.npz").exists()
+
+
+def test_most_confused_pairs_are_the_largest_off_diagonal_counts(tmp_path):
+    from gom.drawing import bar_table
+    from gom.routing.evaluate import most_confused
+
+    names = ["a", "b", "c"]
+    confusion = [[5, 3, 0], [1, 9, 0], [0, 4, 2]]
+    assert most_confused(confusion, names) == [
+        {"true": "c", "chosen": "b", "queries": 4, "of": 6},
+        {"true": "a", "chosen": "b", "queries": 3, "of": 8},
+        {"true": "b", "chosen": "a", "queries": 1, "of": 10},
+    ]
+    assert most_confused(confusion, names, top=1) == [{"true": "c", "chosen": "b", "queries": 4, "of": 6}]
+    assert most_confused(np.diag([3, 3, 3]).tolist(), names) == []
+    pairs = most_confused(confusion, names)
+    bar_table(tmp_path / "c.png", "title", [p["true"] for p in pairs], [p["queries"] for p in pairs], ["x"] * 3)
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
