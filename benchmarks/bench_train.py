@@ -128,7 +128,7 @@ def main():
 
         table = pl.read_parquet(tmp / "recipes.parquet")
         pairs = render_pairs("recipes", table, TEMPLATES)
-        build_tiny_base([tmp / "recipes.parquet"], tmp / "base")
+        build_tiny_base(tmp / "base", parquets=[tmp / "recipes.parquet"])
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(tmp / "base")

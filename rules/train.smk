@@ -1,7 +1,6 @@
 rule tiny_base:
-    """The tiny random-weight Qwen3 base and its tokenizer, for runs with lora.base_model: tiny."""
-    input:
-        expand(paths.PROCESSED, name=NAMES),
+    """The tiny random-weight Qwen3 base and its tokenizer, for runs with lora.base_model: tiny
+    (built from no dataset, so adding one never rebuilds it or retrains a miniModel)."""
     output:
         directory(paths.TINY_BASE),
     log:

@@ -6,7 +6,6 @@ shape = snakemake.params.shape
 run(
     snakemake,
     build_tiny_base,
-    parquets=list(snakemake.input),
     out_dir=snakemake.output[0],
     vocab_size=shape["vocab_size"],
     hidden_size=shape["hidden_size"],

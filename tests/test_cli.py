@@ -48,7 +48,9 @@ def workdir(tmp_path_factory):
         for i in range(12)
     ]
     write_processed(pl.DataFrame(rows), root / "qa.parquet")
-    build_tiny_base([root / "qa.parquet"], root / "base", vocab_size=300, hidden_size=32, num_layers=1, num_heads=2)
+    build_tiny_base(
+        root / "base", parquets=[root / "qa.parquet"], vocab_size=300, hidden_size=32, num_layers=1, num_heads=2
+    )
     train_lora(
         "qa",
         root / "qa.parquet",

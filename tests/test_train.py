@@ -54,8 +54,8 @@ def data(tmp_path_factory):
     write_processed(table, root / "qa.parquet")
     write_processed(pl.DataFrame({"text": [FACT_Q, FACT_A]}), root / "vocab.parquet")
     build_tiny_base(
-        [root / "qa.parquet", root / "vocab.parquet"],
         root / "base",
+        parquets=[root / "qa.parquet", root / "vocab.parquet"],
         vocab_size=320,
         hidden_size=64,
         num_layers=2,

