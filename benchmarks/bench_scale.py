@@ -83,7 +83,7 @@ def planned(out: str) -> dict[str, int]:
     table = {}
     for line in out.splitlines():
         m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-        if m and m.group(1) != "total":
+        if m and m.group(1) not in ("total", "MAXRSS_KB"):
             table[m.group(1)] = int(m.group(2))
     return table
 

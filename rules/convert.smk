@@ -9,6 +9,8 @@ rule convert:
         "logs/convert/{name}.log",
     benchmark:
         "logs/benchmarks/convert/{name}.tsv"
+    group:
+        "datasets"  # one dataset's convert, embed and profile, bundled per cluster job in profiles/slurm
     conda:
         "../envs/data.yaml"
     resources:

@@ -9,6 +9,8 @@ rule profile:
         "logs/profile/{name}.log",
     benchmark:
         "logs/benchmarks/profile/{name}.tsv"
+    group:
+        "datasets"  # one dataset's convert, embed and profile, bundled per cluster job in profiles/slurm
     conda:
         "../envs/graph.yaml"
     resources:
@@ -29,6 +31,8 @@ rule profile_shard:
         paths.PROFILE_SHARD,
     log:
         "logs/profile_shard/{shard}.log",
+    group:
+        "shards"
     conda:
         "../envs/graph.yaml"
     resources:

@@ -10,6 +10,8 @@ rule embed:
         "logs/embed/{name}.log",
     benchmark:
         "logs/benchmarks/embed/{name}.tsv"
+    group:
+        "datasets"  # one dataset's convert, embed and profile, bundled per cluster job in profiles/slurm
     conda:
         "../envs/embed.yaml"
     threads: 4
