@@ -125,13 +125,45 @@ def build_inputs(workdir: Path, names: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def route_latency(workdir: Path, queries: int = 200) -> dict:
+    """p50/p95 of one query at a time through the runtime router (embedding included; a function
+    timing in this process), and the wall time of `gom neighbours` (a whole CLI process)."""
+    import torch
+
+    from gom.routing.router import Router
+
+    torch.set_num_threads(2)
+    texts = pl.read_parquet(next((workdir / "datasets/processed").glob("*.parquet")))["text"].to_list()
+    texts = (texts * (queries // max(len(texts), 1) + 1))[:queries]
+    out = {}
+    for method in ("centroid", "knn"):
+        router = Router(workdir / "results/routing", device="cpu")
+        router.index.method = method
+        router.route(texts[:10])  # warm-up
+        times = []
+        for text in texts:
+            start = time.perf_counter()
+            router.route([text])
+            times.append(1000 * (time.perf_counter() - start))
+        out[method] = {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
+    name = texts and sorted(p.stem for p in (workdir / "results/profiles").glob("*.npz"))[0]
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "gom.cli", "neighbours", name], cwd=workdir, check=True, capture_output=True)
+    out["neighbours_cli_s"] = time.perf_counter() - start
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=1000)
     parser.add_argument("--rows", type=int, default=50)
     parser.add_argument("--workdir", type=Path, help="keep the working directory here (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--latency-only", action="store_true", help="only time routing in an existing --workdir")
     args = parser.parse_args()
+    if args.latency_only:
+        print(json.dumps(route_latency(args.workdir), indent=2))
+        return
     n = args.datasets
     results = {"datasets": n, "rows_each": args.rows, "cores": 2}
     with tempfile.TemporaryDirectory() as tmp:
@@ -169,6 +201,8 @@ def main():
         print(
             f"adding dataset {n + 1}: {seconds:.0f} s; {pairs} new pairs; existing edge files rewritten: {len(touched)}"
         )
+        results["routing"] = route_latency(workdir)
+        print(f"routing at {n + 1} datasets: {results['routing']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
