@@ -30,7 +30,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gom.edges import METRICS, edges_to_set, pair_metrics, save_edges  # noqa: E402
+from gom.edge_jobs import save_edges  # noqa: E402
+from gom.edges import METRICS, edges_to_set, pair_metrics  # noqa: E402
 from gom.graph import build_similarity_graph  # noqa: E402
 from gom.profile_sets import ProfileSet  # noqa: E402
 from gom.profiles import Profile, build_profile, mean_unit_vector, save_profile  # noqa: E402
@@ -112,7 +113,7 @@ def bench_all_pairs(n_datasets, n_rows, workdir: Path):
         earlier = ProfileSet.from_profiles(names[:i], [profiles[n] for n in names[:i]], 384)
         values = edges_to_set(profiles[name], earlier, metrics)
         path = workdir / "edges" / f"{name}.npz"
-        save_edges(path, name, n_rows, names[:i], earlier.n_rows, values)
+        save_edges(path, [(name, n_rows, names[:i], earlier.n_rows, values)])
         edge_files.append(path)
     t_edges = time.perf_counter() - start
     for i, name in enumerate(names):
@@ -139,6 +140,7 @@ def bench_all_pairs(n_datasets, n_rows, workdir: Path):
         out / "graph.graphml",
         {m: (out / f"graph_{m}.png", out / f"graph_{m}.svg") for m in metrics},
         {"top_k": 3, "threshold": None, "layout": "fruchterman_reingold", "size": 1400, "seed": 42},
+        {k: out / f"communities.{k}" for k in ("csv", "json", "png", "svg")},
     )
     t_graph = time.perf_counter() - start
     # The prototype's way for one pair of these sizes, to extrapolate to all pairs.

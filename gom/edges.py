@@ -14,15 +14,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from scipy import sparse
 
-from gom.errors import GomError
-from gom.io import load_npz, save_npz
-from gom.profile_sets import ProfileSet, load_shard
-from gom.profiles import Profile, load_profile
+from gom.profile_sets import ProfileSet
+from gom.profiles import Profile
 
 
 def mean_cosine(a: Profile, b: Profile) -> float:
@@ -39,8 +34,10 @@ def jaccard(a: Profile, b: Profile) -> float:
     return float(np.intersect1d(a.items, b.items).size / union) if union else 0.0
 
 
-def _tfidf_mean(counts: sparse.csr_matrix, idf: np.ndarray) -> np.ndarray:
+def _tfidf_mean(counts, idf: np.ndarray) -> np.ndarray:
     """Mean of the l2-normalised TF-IDF rows of ``counts`` (zero rows stay zero, as in scikit-learn)."""
+    from scipy import sparse
+
     weighted = counts.astype(np.float64) @ sparse.diags(idf)
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
     inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
@@ -135,66 +132,21 @@ def _tfidf_cosines(x: Profile, s: ProfileSet, chunk: int) -> np.ndarray:
     # x's side under each pair's idf, a chunk of pairs at a time (memory: chunk x |x's vocabulary|)
     df_s = np.zeros((j, vx))
     df_s[s.vocab_owner[shared], pos[shared]] = s.doc_freq[shared]
-    counts = x.counts.astype(np.float64)
-    squared = counts.multiply(counts).tocsr()
+    count, term, row = x.data.astype(np.float64), x.indices.astype(np.int64), x.entry_rows
+    if count.size == 0:
+        return out
+    by_term = np.argsort(term, kind="stable")  # x's non-zeros grouped by term, for the per-term sums
+    term_starts = np.flatnonzero(np.r_[True, np.diff(term[by_term]) != 0])
+    terms_present = term[by_term][term_starts]
+    rows_present = np.diff(x.indptr) > 0
     for start in range(0, j, chunk):
         stop = min(start + chunk, j)
         idf = np.log((1 + n_pair[start:stop, None]) / (1 + df_x[None, :] + df_s[start:stop])) + 1
-        row_norms = np.sqrt(np.asarray(squared @ (idf * idf).T))  # rows of x x pairs
+        weight = count[:, None] * idf[:, term].T  # x's non-zeros x pairs, in row order
+        row_norms = np.zeros((x.n_rows, stop - start))
+        row_norms[rows_present] = np.sqrt(np.add.reduceat(weight * weight, x.indptr[:-1][rows_present], axis=0))
         inv_x = np.divide(1.0, row_norms, out=np.zeros_like(row_norms), where=row_norms > 0)
-        mean_x = idf * np.asarray(counts.T @ inv_x).T / max(x.n_rows, 1)
-        out[start:stop] = (mean_x * mean_s[start:stop]).sum(axis=1)
+        mean_x = np.zeros((vx, stop - start))
+        mean_x[terms_present] = np.add.reduceat((weight * inv_x[row])[by_term], term_starts, axis=0)
+        out[start:stop] = (mean_x.T * mean_s[start:stop]).sum(axis=1) / max(x.n_rows, 1)
     return out
-
-
-def compute_edges(
-    name: str,
-    profile: str | Path,
-    shards: list[tuple[list[str], str | Path]],
-    earlier: list[tuple[str, str | Path]],
-    out: str | Path,
-    metrics: list[str],
-) -> dict:
-    """Write the edge file of dataset ``name``: its metrics with every dataset before it in config
-    order, read from the shards of earlier blocks (``(member names, path)``) and the single
-    profiles of the earlier datasets of its own block (``(name, path)``)."""
-    x = load_profile(profile, name)
-    others = ProfileSet.concat(
-        [load_shard(path, members) for members, path in shards]
-        + [ProfileSet.from_profiles([n for n, _ in earlier], [load_profile(p, n) for n, p in earlier], x.mean.size)]
-    )
-    values = edges_to_set(x, others, metrics)
-    save_edges(out, name, x.n_rows, others.names, others.n_rows, values)
-    return {"dataset": name, "pairs": len(others.names)}
-
-
-def save_edges(path, name: str, rows: int, partners: list[str], partner_rows, values: dict[str, np.ndarray]) -> None:
-    save_npz(
-        path,
-        dataset=np.array(name),
-        rows=np.int64(rows),
-        partners=np.array(partners, dtype=str),
-        partner_rows=np.asarray(partner_rows, dtype=np.int64),
-        **{f"metric_{m}": np.asarray(v, dtype=np.float64) for m, v in values.items()},
-    )
-
-
-def load_edges(path: str | Path, name: str, partners: list[str], metrics: list[str]) -> dict[str, np.ndarray]:
-    """The metrics in an edge file, which must be ``name``'s, with exactly ``partners`` (in order)
-    and a finite value of every metric in ``metrics``."""
-    z = load_npz(path)
-    held = [str(p) for p in z.get("partners", [])]
-    problem = None
-    if str(z.get("dataset", "")) != name:
-        problem = f"holds the edges of dataset '{z.get('dataset', '')}', not of '{name}'"
-    elif held != list(partners):
-        problem = "holds edges to other datasets than those listed before it in the config"
-    else:
-        missing = [m for m in metrics if f"metric_{m}" not in z]
-        if missing:
-            problem = f"lacks metric(s) {', '.join(missing)}"
-        elif not all(np.isfinite(z[f"metric_{m}"]).all() for m in metrics):
-            problem = "holds a value that is not a finite number"
-    if problem:
-        raise GomError(f"{path} {problem}: rebuild it with `snakemake --cores all --forcerun {path}`")
-    return {m: z[f"metric_{m}"] for m in metrics}

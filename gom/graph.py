@@ -17,7 +17,9 @@ import numpy as np
 
 from gom.communities import find_communities, overview_graph
 from gom.drawing import ramp as _ramp
-from gom.edges import load_edges, pair_metrics
+from gom.edge_jobs import check_record, read_edges
+from gom.edges import pair_metrics
+from gom.errors import GomError
 from gom.io import atomic_path, write_json
 from gom.matrices import write_matrix
 from gom.profiles import load_profile
@@ -27,14 +29,30 @@ def similarity_matrices(
     names: list[str], edge_files: list[str | Path], self_metrics: dict[str, dict], metrics: list[str]
 ) -> dict[str, np.ndarray]:
     """Square symmetric matrices, one per metric, in the order of ``names`` (config order): the
-    edge file of the i-th dataset fills row i left of the diagonal and column i above it."""
+    edges of the i-th dataset (in its own or its block's edge file) fill row i left of the
+    diagonal and column i above it."""
     n = len(names)
+    position = {name: i for i, name in enumerate(names)}
     mats = {m: np.full((n, n), np.nan) for m in metrics}
-    for i, (name, path) in enumerate(zip(names, edge_files)):
-        values = load_edges(path, name, names[:i], metrics)
-        for m in metrics:
-            mats[m][i, :i] = mats[m][:i, i] = values[m]
-            mats[m][i, i] = self_metrics[name][m]
+    seen: set[str] = set()
+    for path in edge_files:
+        for record in read_edges(path):
+            name = record[0]
+            if name not in position or name in seen:
+                why = "another file also holds" if name in seen else "is not a configured dataset"
+                raise GomError(
+                    f"{path} holds edges of '{name}', which {why}: rebuild it with "
+                    f"`snakemake --cores all --forcerun {path}`"
+                )
+            i = position[name]
+            check_record(record, path, name, names[:i], metrics)
+            seen.add(name)
+            for m in metrics:
+                mats[m][i, :i] = mats[m][:i, i] = record[4][m]
+    if missing := [n for n in names if n not in seen]:
+        raise GomError(f"no edge file holds the edges of {', '.join(map(repr, missing[:5]))}")
+    for m in metrics:
+        np.fill_diagonal(mats[m], [self_metrics[name][m] for name in names])
     return mats
 
 

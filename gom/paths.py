@@ -11,6 +11,7 @@ EMBEDDINGS_META = "results/embeddings/{name}.json"
 PROFILE = "results/profiles/{name}.npz"
 PROFILE_SHARD = "results/profile_shards/{shard}.npz"  # the profiles of one block of datasets
 EDGES = "results/edges/{name}.npz"  # a dataset's metrics with every dataset before it in the config
+EDGE_BLOCK = "results/edge_blocks/{block}.npz"  # the same for a complete block of shard_size datasets
 
 GRAPH_DIR = "results/graph"
 MATRIX = GRAPH_DIR + "/matrix_{metric}.csv"
@@ -58,3 +59,11 @@ def earlier_inputs(names: Sequence[str], name: str, shard_size: int) -> tuple[li
 
 def shard_members(names: Sequence[str], shard: int, shard_size: int) -> list[str]:
     return list(names[shard * shard_size : (shard + 1) * shard_size])
+
+
+def edge_targets(names: Sequence[str], shard_size: int) -> list[tuple[list[str], str]]:
+    """(datasets, file) of every edge file of a graph of ``names``: one block file per complete
+    block of ``shard_size`` datasets, then one file per dataset after the last complete block."""
+    full = len(names) // shard_size
+    blocks = [(list(names[b * shard_size : (b + 1) * shard_size]), EDGE_BLOCK.format(block=b)) for b in range(full)]
+    return blocks + [([n], EDGES.format(name=n)) for n in names[full * shard_size :]]

@@ -45,10 +45,9 @@ class ProfileSet:
         row_offsets = np.cumsum([0] + [p.n_rows for p in profiles])
         terms, rows, counts = [], [], []
         for p, v0, r0 in zip(profiles, vocab_offsets, row_offsets):
-            coo = p.counts.tocoo()
-            terms.append(coo.col.astype(np.int64) + v0)
-            rows.append(coo.row.astype(np.int64) + r0)
-            counts.append(coo.data.astype(np.int64))
+            terms.append(p.indices.astype(np.int64) + v0)
+            rows.append(p.entry_rows.astype(np.int64) + r0)
+            counts.append(p.data.astype(np.int64))
         owner = np.arange(len(profiles))
         return cls(
             names=list(names),

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import polars as pl
-from scipy import sparse
 
 from gom.errors import GomError, require_columns
 from gom.io import load_npy, load_npz, save_npz, verified
@@ -28,15 +26,32 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass
 class Profile:
+    """One dataset's profile. The term counts are kept as the three arrays of a CSR matrix
+    (rows x terms), so that reading a profile needs numpy alone (edge jobs start faster);
+    ``counts`` builds the scipy matrix when asked."""
+
     n_rows: int
     mean: np.ndarray  # mean of the L2-normalised embeddings, float64
-    vocab: np.ndarray  # terms, in column order of ``counts``
-    counts: sparse.csr_matrix  # rows x terms, raw term counts
+    vocab: np.ndarray  # terms, in column order of the counts
+    data: np.ndarray  # the counts' non-zero values, row by row
+    indices: np.ndarray  # their term (column)
+    indptr: np.ndarray  # where each row starts in data/indices (n_rows + 1)
     items: np.ndarray  # sorted normalised items
 
     @property
+    def counts(self):
+        from scipy import sparse
+
+        return sparse.csr_matrix((self.data, self.indices, self.indptr), shape=(self.n_rows, len(self.vocab)))
+
+    @property
     def doc_freq(self) -> np.ndarray:
-        return np.bincount(self.counts.indices, minlength=len(self.vocab))
+        return np.bincount(self.indices, minlength=len(self.vocab))
+
+    @property
+    def entry_rows(self) -> np.ndarray:
+        """The row of each non-zero count."""
+        return np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
 
 
 def mean_unit_vector(x: np.ndarray, chunk: int = 4096) -> np.ndarray:
@@ -68,8 +83,9 @@ def normalise_items(values, separator: str = ",", lowercase: bool = True, strip_
     return items
 
 
-def term_counts(texts: list[str]) -> tuple[np.ndarray, sparse.csr_matrix]:
+def term_counts(texts: list[str]):
     """Per-row term counts with scikit-learn's default TF-IDF tokenisation (lower-case words of 2+ chars)."""
+    from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer()
@@ -88,13 +104,25 @@ def build_profile(texts: list[str], embeddings: np.ndarray, item_values, jaccard
         lowercase=jaccard.get("lowercase", True),
         strip_punctuation=jaccard.get("strip_punctuation", True),
     )
-    return Profile(len(texts), mean_unit_vector(embeddings), vocab, counts, np.array(sorted(items), dtype=str))
+    counts = counts.tocsr()
+    counts.sort_indices()
+    return Profile(
+        len(texts),
+        mean_unit_vector(embeddings),
+        vocab,
+        counts.data.astype(np.int32),
+        counts.indices.astype(np.int32),
+        counts.indptr.astype(np.int64),
+        np.array(sorted(items), dtype=str),
+    )
 
 
 def profile_dataset(
     name: str, parquet: str | Path, embeddings: str | Path, out: str | Path, items_column: str, jaccard: dict
 ) -> Profile:
     """Write the profile of one dataset (``out``, .npz) from its parquet and embeddings."""
+    import polars as pl
+
     table = pl.read_parquet(verified(parquet))
     require_columns(table.columns, [items_column], f"dataset '{name}' ({parquet})", "the jaccard items column")
     vectors = load_npy(embeddings, mmap_mode="r")
@@ -114,9 +142,9 @@ def save_profile(profile: Profile, path: str | Path, name: str = "") -> None:
         n_rows=np.int64(profile.n_rows),
         mean=profile.mean,
         vocab=profile.vocab,
-        data=profile.counts.data.astype(np.int32),
-        indices=profile.counts.indices.astype(np.int32),
-        indptr=profile.counts.indptr.astype(np.int64),
+        data=profile.data.astype(np.int32),
+        indices=profile.indices.astype(np.int32),
+        indptr=profile.indptr.astype(np.int64),
         items=profile.items,
     )
 
@@ -130,5 +158,4 @@ def load_profile(path: str | Path, name: str | None = None) -> Profile:
             f"with `snakemake --cores all --forcerun {path}`"
         )
     n, vocab = int(z["n_rows"]), z["vocab"]
-    counts = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, len(vocab)))
-    return Profile(n, z["mean"], vocab, counts, z["items"])
+    return Profile(n, z["mean"], vocab, z["data"], z["indices"], z["indptr"], z["items"])

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from gom import paths
-from gom.paths import earlier_inputs, shard_members
+from gom.paths import earlier_inputs, edge_targets, shard_members
 from gom.config import FINETUNED, prepare
 from gom.errors import GomError
 
@@ -28,6 +28,7 @@ wildcard_constraints:
     b=_name_pattern,
     metric="|".join(METRICS),
     shard="[0-9]+",
+    block="[0-9]+",
 
 
 def source_files(wildcards):
@@ -79,6 +80,32 @@ def edge_inputs(wildcards):
         "profile": paths.PROFILE.format(name=wildcards.name),
         "shards": [paths.PROFILE_SHARD.format(shard=s) for s in shards],
         "earlier": [paths.PROFILE.format(name=n) for n in earlier],
+    }
+
+
+def _block(wildcards):
+    """(members, shards before the block, members with an edge file of their own already)."""
+    block = int(wildcards.block)
+    members = shard_members(NAMES, block, SHARD_SIZE)
+    done = [n for n in members if Path(paths.EDGES.format(name=n)).exists()]
+    return members, list(range(block)), done
+
+
+def edge_block_inputs(wildcards):
+    members, shards, done = _block(wildcards)
+    return {
+        "profiles": expand(paths.PROFILE, name=members),
+        "shards": [paths.PROFILE_SHARD.format(shard=s) for s in shards],
+        "done": [paths.EDGES.format(name=n) for n in done],
+    }
+
+
+def edge_block_params(wildcards):
+    members, shards, done = _block(wildcards)
+    return {
+        "members": members,
+        "shards": [shard_members(NAMES, s, SHARD_SIZE) for s in shards],
+        "done": done,
     }
 
 

@@ -64,3 +64,26 @@ rule edges:
         inputs=edge_params,
     script:
         "../scripts/edges.py"
+
+
+rule edge_block:
+    """The similarity metrics of a complete block of datasets, each with every dataset listed before
+    it (a member whose own edge file exists is copied from it, not recomputed)."""
+    input:
+        unpack(edge_block_inputs),
+    output:
+        paths.EDGE_BLOCK,
+    log:
+        "logs/edge_blocks/{block}.log",
+    group:
+        "edges"
+    conda:
+        "../envs/graph.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        metrics=METRICS,
+        inputs=edge_block_params,
+    script:
+        "../scripts/edge_block.py"

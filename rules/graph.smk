@@ -1,7 +1,7 @@
 rule graph:
     """Similarity matrices, GraphML and pictures from all edges."""
     input:
-        edges=expand(paths.EDGES, name=NAMES),
+        edges=[path for _, path in edge_targets(NAMES, SHARD_SIZE)],
         profiles=expand(paths.PROFILE, name=NAMES),
     output:
         matrices=[

@@ -1,6 +1,6 @@
 from _gom import run
 
-from gom.edges import compute_edges
+from gom.edge_jobs import compute_edges
 
 run(
     snakemake,

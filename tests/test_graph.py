@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from gom.edges import save_edges
+from gom.edge_jobs import save_edges
 from gom.errors import GomError
 from gom.graph import build_similarity_graph, drawn_edges
 from gom.profiles import build_profile, save_profile
@@ -36,7 +36,7 @@ def _setup(tmp_path, n=4):
         # the pair of the i-th and j-th dataset (i < j) gets 0.1 (i + 1), plus 0.01 per metric,
         # so a mix-up between pairs or matrices fails
         values = {m: [0.1 * (i + 1) + 0.01 * k for i in range(j)] for k, m in enumerate(METRICS)}
-        save_edges(path, b, 5 + j, names[:j], [5 + i for i in range(j)], values)
+        save_edges(path, [(b, 5 + j, names[:j], [5 + i for i in range(j)], values)])
         edges.append(path)
     return names, edges
 
@@ -78,8 +78,8 @@ def test_graph_outputs(tmp_path):
 
 def test_an_edge_file_missing_a_pair_is_reported(tmp_path):
     names, edges = _setup(tmp_path)
-    save_edges(edges[3], "d3", 8, names[:2], [5, 6], {m: [0.1, 0.2] for m in METRICS})
-    with pytest.raises(GomError, match=r"d3.npz holds edges to other datasets than those listed before it"):
+    save_edges(edges[3], [("d3", 8, names[:2], [5, 6], {m: [0.1, 0.2] for m in METRICS})])
+    with pytest.raises(GomError, match=r"d3.npz holds edges of 'd3' to other datasets than those listed before it"):
         _build(tmp_path, names, edges)
 
 
@@ -110,7 +110,7 @@ def test_a_copied_edge_or_profile_is_named_not_used(tmp_path):
 
     names, edges = _setup(tmp_path)
     shutil.copy(edges[2], edges[1])  # another dataset's edges under this dataset's name
-    with pytest.raises(GomError, match=r"edges/d1.npz holds the edges of dataset 'd2', not of 'd1'"):
+    with pytest.raises(GomError, match=r"edges/d2.npz holds edges of 'd2', which another file also holds"):
         _build(tmp_path, names, edges)
     names, edges = _setup(tmp_path)
     shutil.copy(tmp_path / "d2.npz", tmp_path / "d1.npz")
@@ -144,7 +144,7 @@ def test_communities_of_many_datasets_are_found_named_and_drawn(tmp_path):
     edges = []
     for i, name in enumerate(names):
         values = edges_to_set(profiles[i], ProfileSet.from_profiles(names[:i], profiles[:i], 8), METRICS)
-        save_edges(tmp_path / "edges" / f"{name}.npz", name, 6, names[:i], [6] * i, values)
+        save_edges(tmp_path / "edges" / f"{name}.npz", [(name, 6, names[:i], [6] * i, values)])
         edges.append(tmp_path / "edges" / f"{name}.npz")
     assert len(names) > LABEL_LIMIT
     drawing = {"top_k": 4, "threshold": None, "layout": "fruchterman_reingold", "size": 600, "seed": 1}

@@ -135,7 +135,7 @@ def test_edges_to_many_datasets_at_once_equal_each_pair_alone():
 
 
 def test_edge_job_reads_shards_and_single_profiles_and_writes_the_pairs_before_it(tmp_path):
-    from gom.edges import compute_edges, load_edges
+    from gom.edge_jobs import compute_edges, load_edges
     from gom.profile_sets import build_shard
     from gom.profiles import save_profile
 
@@ -160,5 +160,34 @@ def test_edge_job_reads_shards_and_single_profiles_and_writes_the_pairs_before_i
         assert all(abs(values[m][j] - expected[m]) <= 1e-9 for m in metrics)
     with pytest.raises(GomError, match=r"shard_0.npz holds the profiles of d0, d1, d2, not of d0, d1, d3"):
         compute_edges("d6", tmp_path / "d6.npz", [(["d0", "d1", "d3"], tmp_path / "shard_0.npz")], [], out, metrics)
-    with pytest.raises(GomError, match=r"holds edges to other datasets than those listed before it"):
+    with pytest.raises(GomError, match=r"holds edges of 'd6' to other datasets than those listed before it"):
         load_edges(out, "d6", names[:5], metrics)
+
+
+def test_a_block_job_computes_its_members_and_copies_those_already_done(tmp_path):
+    from gom.edge_jobs import compute_edge_block, compute_edges, read_edges
+    from gom.profile_sets import build_shard
+    from gom.profiles import save_profile
+
+    profiles = _random_profiles(5, seed=2)  # d0-d1 a shard; d2-d5 the block; d2's own file exists
+    names = [f"d{i}" for i in range(len(profiles))]
+    for name, p in zip(names, profiles):
+        save_profile(p, tmp_path / f"{name}.npz", name)
+    build_shard(names[:2], [tmp_path / f"{n}.npz" for n in names[:2]], tmp_path / "shard_0.npz")
+    metrics = ["mean_cosine", "jaccard", "tfidf_cosine"]
+    shards = [(names[:2], tmp_path / "shard_0.npz")]
+    compute_edges("d2", tmp_path / "d2.npz", shards, [], tmp_path / "own_d2.npz", metrics)
+    members = [(n, tmp_path / f"{n}.npz") for n in names[2:6]]
+    summary = compute_edge_block(members, shards, [("d2", tmp_path / "own_d2.npz")], tmp_path / "block.npz", metrics)
+    assert summary == {"datasets": 4, "copied": 1, "pairs_computed": 3 + 4 + 5}
+    records = read_edges(tmp_path / "block.npz")
+    assert [r[0] for r in records] == names[2:6]
+    for name, _, partners, _, values in records:
+        i = names.index(name)
+        assert partners == names[:i]
+        for j in range(i):
+            expected = pair_metrics(profiles[j], profiles[i], metrics)
+            assert all(abs(values[m][j] - expected[m]) <= 1e-9 for m in metrics)
+    compute_edges("d3", tmp_path / "d3.npz", shards, [], tmp_path / "own_d3.npz", metrics)  # lacks d2
+    with pytest.raises(GomError, match=r"own_d3.npz holds edges of 'd3' to other datasets than those listed before"):
+        compute_edge_block(members, shards, [("d3", tmp_path / "own_d3.npz")], tmp_path / "block.npz", metrics)

@@ -6,21 +6,22 @@ import polars as pl
 import pytest
 from conftest import planned_jobs, run_snakemake, write_config
 
-from gom.edges import load_edges, pair_metrics
+from gom.edge_jobs import read_edges
+from gom.edges import pair_metrics
 from gom.profiles import load_profile
 
 pytestmark = pytest.mark.slow
 
 METRICS = ["mean_cosine", "centroid_cosine", "jaccard", "tfidf_cosine"]
 TARGETS = ["results/graph/graph.graphml", "results/routing/eval.json"]
-NAMES = [f"topic{i}" for i in range(9)]
+NAMES = [f"topic{i}" for i in range(10)]
 
 
 def _config(names, model):
     return {
         "datasets": {n: {"sources": [{"path": f"datasets/raw/{n}.csv"}]} for n in names},
         "embedding": {"model": model},
-        "metrics": {"shard_size": 2},  # small shards, so that 8 datasets use three of them
+        "metrics": {"shard_size": 2},  # small blocks, so that 10 datasets make five of them
     }
 
 
@@ -37,22 +38,27 @@ def workdir(tmp_path):
 
 
 def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workdir, tiny_sentence_model):
-    for count in (5, 9):  # nothing built yet: one edge job per dataset, one shard per complete block
+    for count in (5, 9):  # nothing built yet: a job per complete block of 2, a job per dataset after them
         write_config(workdir, _config(NAMES[:count], tiny_sentence_model))
         jobs = planned_jobs(run_snakemake(workdir, "-n", *TARGETS, check=True))
-        assert sum(rule == "edges" for rule, _ in jobs) == count
-        assert {w for rule, w in jobs if rule == "profile_shard"} == {f"shard={s}" for s in range((count - 1) // 2)}
+        assert {w for rule, w in jobs if rule == "edge_block"} == {f"block={b}" for b in range(count // 2)}
+        assert {w for rule, w in jobs if rule == "edges"} == {f"name={NAMES[count - 1]}"}
+        assert {w for rule, w in jobs if rule == "profile_shard"} == {f"shard={s}" for s in range(count // 2)}
 
     write_config(workdir, _config(NAMES[:8], tiny_sentence_model))
     run_snakemake(workdir, *TARGETS, check=True)
-    write_config(workdir, _config(NAMES, tiny_sentence_model))
+    made = {p.name: p.stat().st_mtime_ns for p in (workdir / "results/edge_blocks").iterdir()}
+    assert sorted(made) == ["0.npz", "1.npz", "2.npz", "3.npz"]
+
+    # a ninth dataset: one job for its own edges, nothing else recomputed
+    write_config(workdir, _config(NAMES[:9], tiny_sentence_model))
     jobs = planned_jobs(run_snakemake(workdir, "-n", *TARGETS, check=True))
     new = "name=topic8"
     assert jobs == {
         ("convert", new),
         ("embed", new),
         ("profile", new),
-        ("profile_shard", "shard=3"),  # the block of topic6 and topic7, complete now that topic8 follows
+        ("profile_shard", "shard=3"),  # the block of topic6 and topic7, read by topic8's job
         ("edges", new),  # topic8 with the eight datasets before it, and nothing else
         ("graph", ""),
         ("route_index", ""),
@@ -60,16 +66,35 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     }
     run_snakemake(workdir, *TARGETS, check=True)
 
+    # a tenth completes block 4: its job copies topic8's edges and computes topic9's alone
+    write_config(workdir, _config(NAMES, tiny_sentence_model))
+    jobs = planned_jobs(run_snakemake(workdir, "-n", *TARGETS, check=True))
+    new = "name=topic9"
+    assert jobs == {
+        ("convert", new),
+        ("embed", new),
+        ("profile", new),
+        ("edge_block", "block=4"),
+        ("graph", ""),
+        ("route_index", ""),
+        ("route_eval", ""),
+    }
+    run_snakemake(workdir, *TARGETS, check=True)
+    assert "'copied': 1, 'pairs_computed': 9" in (workdir / "logs/edge_blocks/4.log").read_text()
+    assert {p.name: p.stat().st_mtime_ns for p in (workdir / "results/edge_blocks").iterdir() if p.name in made} == made
+
     # every pair, whichever shard it came through, equals the pair computed alone (the matrices
     # round to 6 decimals; the edge files keep every digit)
     profiles = {n: load_profile(workdir / f"results/profiles/{n}.npz", n) for n in NAMES}
-    for i, name in enumerate(NAMES):
-        values = load_edges(workdir / f"results/edges/{name}.npz", name, NAMES[:i], METRICS)
+    records = [r for b in range(5) for r in read_edges(workdir / f"results/edge_blocks/{b}.npz")]
+    assert [r[0] for r in records] == NAMES
+    for i, (name, _, partners, _, values) in enumerate(records):
+        assert partners == NAMES[:i]
         for j, other in enumerate(NAMES[:i]):
             expected = pair_metrics(profiles[other], profiles[name], METRICS)
             assert all(abs(values[m][j] - expected[m]) <= 1e-9 for m in METRICS), (name, other)
     for m in METRICS:
         table = pl.read_csv(workdir / f"results/graph/matrix_{m}.csv")
         assert table["dataset"].to_list() == NAMES
-        expected = pair_metrics(profiles["topic2"], profiles["topic7"], [m])[m]
-        assert table.drop("dataset").to_numpy()[7, 2] == pytest.approx(expected, abs=1e-6)
+        expected = pair_metrics(profiles["topic2"], profiles["topic9"], [m])[m]
+        assert table.drop("dataset").to_numpy()[9, 2] == pytest.approx(expected, abs=1e-6)
