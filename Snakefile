@@ -1,4 +1,4 @@
-# Graph of Models: datasets -> parquet -> embeddings -> per-pair edges -> similarity graph,
+# Graph of Models: datasets -> parquet -> embeddings -> profiles -> edges -> similarity graph,
 # plus a LoRA miniModel per dataset and a router over them.
 # `snakemake --cores all` builds everything listed in config.yaml; see README.md.
 from snakemake.utils import min_version

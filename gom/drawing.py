@@ -21,6 +21,17 @@ def ramp(t: float) -> tuple[float, float, float]:
     return tuple(a + (b - a) * f for a, b in zip(_RAMP[i], _RAMP[i + 1]))
 
 
+def _title(ctx, title: str, y: float) -> None:
+    """The picture's title in bold at the top left, leaving the body font selected."""
+    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
+    ctx.set_font_size(15)
+    ctx.set_source_rgb(0.1, 0.1, 0.1)
+    ctx.move_to(12, y)
+    ctx.show_text(title)
+    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
+    ctx.set_font_size(12)
+
+
 def heatmap(
     path: str | Path,
     values: np.ndarray,
@@ -39,13 +50,7 @@ def heatmap(
     ctx.paint()
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
-    ctx.set_font_size(15)
-    ctx.set_source_rgb(0.1, 0.1, 0.1)
-    ctx.move_to(12, 24)
-    ctx.show_text(title)
-    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
-    ctx.set_font_size(12)
+    _title(ctx, title, 24)
     for j, label in enumerate(col_labels):
         ctx.move_to(left + j * cell + 6, top - 10)
         ctx.show_text(label[:12])
@@ -77,13 +82,7 @@ def bar_table(path: str | Path, title: str, labels: list[str], values: list[floa
     ctx = cairo.Context(surface)
     ctx.set_source_rgb(1, 1, 1)
     ctx.paint()
-    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
-    ctx.set_font_size(15)
-    ctx.set_source_rgb(0.1, 0.1, 0.1)
-    ctx.move_to(12, 26)
-    ctx.show_text(title)
-    ctx.select_font_face("sans-serif", cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
-    ctx.set_font_size(12)
+    _title(ctx, title, 26)
     hi = max(values, default=0) or 1
     for i, (label, value, text) in enumerate(zip(labels, values, texts)):
         y = top + i * row

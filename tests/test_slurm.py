@@ -81,18 +81,17 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
     local_proc = snakemake(local, cluster, "--cores", "2", "--set-threads", *threads)
     assert local_proc.returncode == 0, local_proc.stderr[-3000:]
 
-    # Every job but the local `all` went through sbatch: 20 jobs, the 3 edges as one group job.
+    # Every job but the local `all` went through sbatch, the small ones bundled (group-components):
+    # the 9 convert/embed/profile jobs of the 3 datasets as one cluster job, the 3 edge jobs as one.
     submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", out)
     sbatch_lines = [line for line in out.splitlines() if line.lstrip().startswith("sbatch call:")]
-    assert len(submitted) == len(sbatch_lines) == 18, submitted
+    assert len(submitted) == len(sbatch_lines) == 10, submitted
     jobs = {sid: cluster.run("scontrol", "show", "job", sid).stdout for _, sid in submitted}
     comments = [re.search(r"Comment=(\S+)", info).group(1) for info in jobs.values()]
     per_rule = {
         rule: sum(c.startswith(f"rule_{rule}") for c in comments)
         for rule in [
-            "convert",
-            "embed",
-            "profile",
+            "datasets_convert_embed_profile",
             "edges_edges",
             "graph",
             "tiny_base",
@@ -103,9 +102,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
         ]
     }
     assert per_rule == {
-        "convert": 3,
-        "embed": 3,
-        "profile": 3,
+        "datasets_convert_embed_profile": 1,
         "edges_edges": 1,
         "graph": 1,
         "tiny_base": 1,
@@ -125,7 +122,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
     assert len(trained) == 3
     for info in trained:
         assert "Partition=gpu" in info and "TresPerJob=gres:gpu:1" in info, info
-    assert all("Partition=cpu" in info for info in jobs.values() if "Comment=rule_convert" in info)
+    assert all("Partition=cpu" in info for info in jobs.values() if "Comment=rule_datasets" in info)
     for name in NAMES:
         assert "no GPU visible: training on CPU" in (remote / f"logs/train_lora/{name}.log").read_text()
 
