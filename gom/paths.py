@@ -1,6 +1,6 @@
 """Where the workflow writes each output: one place for the rules, the CLI's defaults and the
-"build it with `snakemake ...`" hints. Patterns take Snakemake's wildcards ({name}, {a}, {b},
-{metric}); everything is relative to the working directory."""
+"build it with `snakemake ...`" hints. Patterns take Snakemake's wildcards ({name}, {shard},
+{block}, {metric}, {ext}); everything is relative to the working directory."""
 
 from collections.abc import Sequence
 
