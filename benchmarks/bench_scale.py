@@ -146,7 +146,7 @@ def route_latency(workdir: Path, queries: int = 200) -> dict:
             router.route([text])
             times.append(1000 * (time.perf_counter() - start))
         out[method] = {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
-    name = texts and sorted(p.stem for p in (workdir / "results/profiles").glob("*.npz"))[0]
+    name = sorted(p.stem for p in (workdir / "results/profiles").glob("*.npz"))[0]
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "gom.cli", "neighbours", name], cwd=workdir, check=True, capture_output=True)
     out["neighbours_cli_s"] = time.perf_counter() - start

@@ -58,20 +58,18 @@ def compute_edge_block(
     before it. A member with an edge file of its own already (``done``) is copied from it."""
     names = [n for n, _ in members]
     copied = dict(done)
-    first = load_profile(members[0][1], names[0])
-    before = _earlier_set(shards, [], first.mean.size)
+    profiles = [load_profile(p, n) for n, p in members]  # each read once, whether copied or computed
+    dim = profiles[0].mean.size
+    before = _earlier_set(shards, [], dim)
     records, computed = [], 0
-    for m, (name, profile) in enumerate(members):
+    for m, (name, x) in enumerate(zip(names, profiles)):
         partners = before.names + names[:m]
         if name in copied:
             (record,) = read_edges(copied[name])
             check_record(record, copied[name], name, partners, metrics)
             records.append(record)
             continue
-        x = first if m == 0 else load_profile(profile, name)
-        others = ProfileSet.concat(
-            [before, ProfileSet.from_profiles(names[:m], [load_profile(p, n) for n, p in members[:m]], x.mean.size)]
-        )
+        others = ProfileSet.concat([before, ProfileSet.from_profiles(names[:m], profiles[:m], dim)])
         records.append((name, x.n_rows, others.names, others.n_rows, edges_to_set(x, others, metrics)))
         computed += len(others.names)
     save_edges(out, records)
@@ -126,12 +124,3 @@ def check_record(record: tuple, path, name: str, partners: list[str], metrics: l
         problem = "holds a value that is not a finite number"
     if problem:
         raise GomError(f"{path} {problem}: rebuild it with `snakemake --cores all --forcerun {path}`")
-
-
-def load_edges(path: str | Path, name: str, partners: list[str], metrics: list[str]) -> dict[str, np.ndarray]:
-    """The metrics of dataset ``name``'s own edge file, checked (``check_record``)."""
-    records = read_edges(path)
-    if len(records) != 1:
-        raise GomError(f"{path} holds the edges of {len(records)} datasets, not of '{name}' alone")
-    check_record(records[0], path, name, partners, metrics)
-    return {m: records[0][4][m] for m in metrics}

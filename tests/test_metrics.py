@@ -135,7 +135,7 @@ def test_edges_to_many_datasets_at_once_equal_each_pair_alone():
 
 
 def test_edge_job_reads_shards_and_single_profiles_and_writes_the_pairs_before_it(tmp_path):
-    from gom.edge_jobs import compute_edges, load_edges
+    from gom.edge_jobs import check_record, compute_edges, read_edges
     from gom.profile_sets import build_shard
     from gom.profiles import save_profile
 
@@ -154,14 +154,16 @@ def test_edge_job_reads_shards_and_single_profiles_and_writes_the_pairs_before_i
         out,
         metrics,
     )
-    values = load_edges(out, "d6", names[:6], metrics)
+    (record,) = read_edges(out)
+    check_record(record, out, "d6", names[:6], metrics)
+    values = record[4]
     for j in range(6):
         expected = pair_metrics(profiles[j], profiles[6], metrics)
         assert all(abs(values[m][j] - expected[m]) <= 1e-9 for m in metrics)
     with pytest.raises(GomError, match=r"shard_0.npz holds the profiles of d0, d1, d2, not of d0, d1, d3"):
         compute_edges("d6", tmp_path / "d6.npz", [(["d0", "d1", "d3"], tmp_path / "shard_0.npz")], [], out, metrics)
     with pytest.raises(GomError, match=r"holds edges of 'd6' to other datasets than those listed before it"):
-        load_edges(out, "d6", names[:5], metrics)
+        check_record(record, out, "d6", names[:5], metrics)
 
 
 def test_a_block_job_computes_its_members_and_copies_those_already_done(tmp_path):
