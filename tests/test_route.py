@@ -5,6 +5,7 @@ import sys
 import numpy as np
 import polars as pl
 import pytest
+import torch
 from conftest import write_embeddings, write_processed
 
 from gom.errors import GomError
@@ -61,6 +62,28 @@ def test_both_routers_rank_the_right_dataset_first(synthetic):
         scores = index.scores(queries, method)
         assert scores.shape == (3, 3)
         assert (scores.argmax(axis=1) == [0, 1, 2]).all(), method
+
+
+def test_the_router_scores_as_the_index_does(synthetic):
+    """The router's torch product over the rows gives the scores the evaluation measured."""
+    from gom.routing.router import Router
+
+    tmp, _, _ = synthetic
+    queries = np.random.default_rng(1).normal(size=(4, 16)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+
+    class Model:
+        def encode(self, texts, **_):
+            return queries[: len(texts)]
+
+    router = Router.__new__(Router)
+    router.index, router.model = load_index(tmp / "index.npz"), Model()
+    router.index.method = "knn"
+    router._rows = torch.from_numpy(np.ascontiguousarray(router.index.vectors.T))
+    expected = router.index.scores(queries, "knn")
+    for q, routed in zip(expected, router.route(["a", "b", "c", "d"], top_k=3)):
+        assert [r["model"] for r in routed["ranking"]] == [NAMES[i] for i in np.argsort(-q)[:3]]
+        assert np.allclose([r["score"] for r in routed["ranking"]], np.sort(q)[::-1][:3], atol=1e-6)
 
 
 def test_knn_vote_breaks_ties_by_centroid():

@@ -34,13 +34,15 @@ class Index:
     k: int = 10
     threshold: float | None = None
 
-    def scores(self, queries: np.ndarray, method: str | None = None) -> np.ndarray:
-        """queries x datasets scores (higher is better) for unit-normalised query embeddings."""
+    def scores(self, queries: np.ndarray, method: str | None = None, row_similarities=None) -> np.ndarray:
+        """queries x datasets scores (higher is better) for unit-normalised query embeddings.
+        ``row_similarities(queries)`` may replace the queries x rows product (the router does
+        it in torch's thread pool, which numpy's BLAS threads would otherwise fight)."""
         method = method or self.method
         central = queries @ self.centroids.T
         if method == "centroid":
             return central
-        sims = queries @ self.vectors.T
+        sims = row_similarities(queries) if row_similarities else queries @ self.vectors.T
         k = min(self.k, sims.shape[1])
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         votes = np.zeros_like(central)
