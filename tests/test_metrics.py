@@ -76,6 +76,25 @@ def test_tfidf_cosine_equals_scikit_learn_fitted_on_the_union():
     assert tfidf_cosine(pa, pa) == pytest.approx((own @ own.T).mean(), abs=1e-9)
 
 
+def test_term_counts_tokenise_as_scikit_learn_does():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from gom.profiles import term_counts
+
+    texts = (
+        TEXTS_A
+        + TEXTS_B
+        + ["Crème BRÛLÉE, crème; l'été 2024 a_b x y  tab\tsep", "", "Ωμέγα ΣΊΣΥΦΟΣ 3.14 ab-cd", "ab ab AB"]
+    )
+    vectorizer = CountVectorizer()
+    expected = vectorizer.fit_transform(texts).tocsr()
+    expected.sort_indices()
+    vocab, data, indices, indptr = term_counts(texts)
+    assert vocab.tolist() == vectorizer.get_feature_names_out().tolist()
+    assert data.tolist() == expected.data.tolist() and indices.tolist() == expected.indices.tolist()
+    assert indptr.tolist() == expected.indptr.tolist()
+
+
 def test_tfidf_without_any_token():
     p = _profile(["a", "b"], np.ones((2, 2)))
     assert tfidf_cosine(p, p) == 0.0
