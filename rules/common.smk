@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from gom import paths
-from gom.paths import earlier_inputs, edge_targets, shard_members
+from gom.paths import batch_of, earlier_inputs, edge_targets, shard_members
 from gom.config import FINETUNED, prepare
 from gom.errors import GomError
 
@@ -18,6 +18,7 @@ except GomError as error:
 NAMES = list(config["datasets"])
 METRICS = config["metrics"]["enabled"]
 SHARD_SIZE = config["metrics"]["shard_size"]
+BATCH_SIZE = config["embedding"]["datasets_per_job"]
 
 _name_pattern = "|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True))
 
@@ -28,6 +29,7 @@ wildcard_constraints:
     b=_name_pattern,
     metric="|".join(METRICS),
     shard="[0-9]+",
+    batch="[0-9]+",
     block="[0-9]+",
 
 
@@ -62,6 +64,37 @@ def base_model_of(wildcards):
 def tiny_base_input(wildcards):
     """The workflow-built base, for datasets that train on it."""
     return [TINY_BASE] if base_model_of(wildcards) == TINY_BASE else []
+
+
+def batch_members(wildcards):
+    return shard_members(NAMES, int(wildcards.batch), BATCH_SIZE)
+
+
+def batch_parquets(wildcards):
+    return expand(paths.PROCESSED, name=batch_members(wildcards))
+
+
+def batch_records(wildcards):
+    """{member: its embeddings and record files}, for the batch job's per-dataset check."""
+    return {
+        n: {
+            "embeddings": paths.EMBEDDINGS.format(name=n),
+            "meta": paths.EMBEDDINGS_META.format(name=n),
+        }
+        for n in batch_members(wildcards)
+    }
+
+
+def embedding_batch(wildcards):
+    return paths.EMBEDDING_BATCH.format(
+        batch=batch_of(NAMES, wildcards.name, BATCH_SIZE)
+    )
+
+
+def embedding_cache(wildcards):
+    return paths.EMBEDDING_CACHE.format(
+        batch=batch_of(NAMES, wildcards.name, BATCH_SIZE)
+    )
 
 
 def shard_names(wildcards):

@@ -1,7 +1,39 @@
+rule embed_batch:
+    """Sentence embeddings of the datasets of one batch (embedding.datasets_per_job of them, config
+    order) that need them, loading the model once; rule embed moves each into its own file.
+    """
+    input:
+        parquets=batch_parquets,
+        model=embedder_input,
+    output:
+        paths.EMBEDDING_BATCH,
+    log:
+        "logs/embed_batch/{batch}.log",
+    benchmark:
+        "logs/benchmarks/embed_batch/{batch}.tsv"
+    group:
+        "datasets"  # the datasets' convert, embed and profile, bundled per cluster job in profiles/slurm
+    conda:
+        "../envs/embed.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        datasets=batch_records,
+        cache=paths.EMBEDDING_CACHE,
+        settings=embedding_settings(),
+    script:
+        "../scripts/embed_batch.py"
+
+
 rule embed:
-    """Sentence embeddings of a dataset's text column, one L2-normalised row per row."""
+    """One dataset's L2-normalised sentence embeddings, one row per row: moved from its batch's
+    cache (the batch is an `ancient` input: a later batch run for a new member leaves this be).
+    """
     input:
         parquet=paths.PROCESSED,
+        batch=ancient(embedding_batch),
         model=embedder_input,
     output:
         embeddings=paths.EMBEDDINGS,
@@ -11,17 +43,15 @@ rule embed:
     benchmark:
         "logs/benchmarks/embed/{name}.tsv"
     group:
-        "datasets"  # one dataset's convert, embed and profile, bundled per cluster job in profiles/slurm
+        "datasets"
     conda:
         "../envs/embed.yaml"
-    threads: 4
+    threads: 1  # a move; it embeds itself (one thread) only when its batch's cache lacks it
     resources:
         mem_mb=4000,
         runtime=120,
     params:
-        model=embedding_model(),
-        batch_size=config["embedding"]["batch_size"],
-        max_seq_length=config["embedding"]["max_seq_length"],
-        device=config["embedding"]["device"],
+        cache=embedding_cache,
+        settings=embedding_settings(),
     script:
         "../scripts/embed.py"

@@ -9,9 +9,7 @@ run(
     parquet=snakemake.input.parquet,
     embeddings=snakemake.output.embeddings,
     meta=snakemake.output.meta,
-    model=snakemake.params.model,
-    batch_size=snakemake.params.batch_size,
-    max_seq_length=snakemake.params.max_seq_length,
-    device=snakemake.params.device,
+    cache=snakemake.params.cache,
+    **snakemake.params.settings,
     threads=snakemake.threads,
 )

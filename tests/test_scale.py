@@ -1,6 +1,8 @@
 """How the workflow grows with the number of datasets: edge jobs linear in N, and adding a
 dataset computes only its own pairs (small N here; benchmarks/bench_scale.py measures 1,000)."""
 
+import json
+
 import numpy as np
 import polars as pl
 import pytest
@@ -20,8 +22,9 @@ NAMES = [f"topic{i}" for i in range(10)]
 def _config(names, model):
     return {
         "datasets": {n: {"sources": [{"path": f"datasets/raw/{n}.csv"}]} for n in names},
-        "embedding": {"model": model},
-        "metrics": {"shard_size": 2},  # small blocks, so that 10 datasets make five of them
+        # small blocks and batches: 10 datasets make five edge blocks and four embedding batches
+        "embedding": {"model": model, "datasets_per_job": 3},
+        "metrics": {"shard_size": 2},
     }
 
 
@@ -56,6 +59,7 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     new = "name=topic8"
     assert jobs == {
         ("convert", new),
+        ("embed_batch", "batch=2"),  # topic6 to topic8: it embeds topic8 alone
         ("embed", new),
         ("profile", new),
         ("profile_shard", "shard=3"),  # the block of topic6 and topic7, read by topic8's job
@@ -65,6 +69,8 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
         ("route_eval", ""),
     }
     run_snakemake(workdir, *TARGETS, check=True)
+    batch = json.loads((workdir / "results/embedding_batches/2.json").read_text())
+    assert batch["embedded"] == ["topic8"] and batch["up_to_date"] == ["topic6", "topic7"]
 
     # a tenth completes block 4: its job copies topic8's edges and computes topic9's alone
     write_config(workdir, _config(NAMES, tiny_sentence_model))
@@ -72,6 +78,7 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     new = "name=topic9"
     assert jobs == {
         ("convert", new),
+        ("embed_batch", "batch=3"),
         ("embed", new),
         ("profile", new),
         ("edge_block", "block=4"),

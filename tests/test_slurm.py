@@ -22,7 +22,7 @@ if missing():
 
 NAMES = ["nutrition", "recipes", "cocktails"]
 # One thread per job in both runs, so the numbers of the cluster and the local run are identical.
-THREADS = {"embed": 1, "train_lora": 1, "cross_loss": 1, "route_eval": 1, "tiny_base": 1}
+THREADS = {"embed_batch": 1, "train_lora": 1, "cross_loss": 1, "route_eval": 1, "tiny_base": 1}
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,16 @@ are encoded once. The default model is all-MiniLM-L6-v2 as shipped inside the Py
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from gom.device import pick_device, set_threads
 from gom.errors import GomError, first_line
-from gom.io import atomic_path, sha256_file, verified, write_json
+from gom.io import atomic_path, read_json, record_of, sha256_file, verified, write_json
 
 DEFAULT_MODEL = "default"
 # Names that mean the bundled model, so a config naming it explicitly still works offline.
@@ -67,7 +68,6 @@ def check_modules(target: str, model: str) -> None:
     modules = Path(target) / "modules.json"
     if not modules.is_file():
         return
-    from gom.io import read_json
 
     entries = read_json(modules)
     entries = entries if isinstance(entries, list) else [entries]
@@ -93,41 +93,129 @@ def encode_unique(model, texts: list[str], batch_size: int = 64, progress: bool 
     return vectors[inverse.reshape(-1)]
 
 
-def embed_dataset(
-    name: str,
-    parquet: str | Path,
-    embeddings: str | Path,
-    meta: str | Path,
+def embed_batch(
+    datasets: Mapping[str, Mapping],
+    cache: str | Path,
+    manifest: str | Path,
     model: str = DEFAULT_MODEL,
     batch_size: int = 64,
     max_seq_length: int | None = None,
     device: str = "auto",
     threads: int | None = None,
 ) -> dict:
-    """Embed the ``text`` column of ``parquet`` into ``embeddings`` (.npy) and ``meta`` (.json)."""
-    set_threads(threads)
-    texts = pl.read_parquet(verified(parquet), columns=["text"])["text"].to_list()
-    start = time.perf_counter()
-    st = load_model(model, device, max_seq_length)
-    loaded = time.perf_counter()
-    vectors = encode_unique(st, texts, batch_size=batch_size)
-    done = time.perf_counter()
-    n_unique = len(set(texts))
-    with atomic_path(embeddings) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, vectors)
-    info = {
-        "dataset": name,
-        "model": model,
-        "resolved": resolve_model(model),
-        "device": str(st.device),
-        "rows": len(texts),
-        "unique_texts": n_unique,
-        "dim": int(vectors.shape[1]),
-        "load_seconds": round(loaded - start, 3),
-        "encode_seconds": round(done - loaded, 3),
-        "texts_per_second": round(n_unique / max(done - loaded, 1e-9), 1),
-        "sha256": sha256_file(embeddings),
+    """Embed, loading the model once, each dataset of a batch (its record's ``parquet``,
+    ``embeddings``, ``meta``) whose embeddings are missing or out of date, into ``cache``;
+    rule embed then moves each dataset's vectors into place (``embed_dataset``). ``manifest``
+    (.json) names the datasets it embedded and those already up to date."""
+    settings = _settings(model, batch_size, max_seq_length)
+    todo = [
+        name for name, d in datasets.items() if _current(d["parquet"], d["embeddings"], d["meta"], settings) is None
+    ]
+    cache = Path(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    staged = {name: {**datasets[name], **_cached(cache, name)} for name in todo}
+    infos = _embed(staged, settings, device, threads) if todo else {}
+    summary = {
+        "settings": settings,
+        "embedded": todo,
+        "up_to_date": [name for name in datasets if name not in infos],
+        "load_seconds": next(iter(infos.values()))["load_seconds"] if infos else 0.0,
     }
+    write_json(manifest, summary)
+    return summary
+
+
+def embed_dataset(
+    name: str,
+    parquet: str | Path,
+    embeddings: str | Path,
+    meta: str | Path,
+    cache: str | Path,
+    model: str = DEFAULT_MODEL,
+    batch_size: int = 64,
+    max_seq_length: int | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+) -> dict:
+    """One dataset's embeddings (.npy) and record (.json): moved from its batch's ``cache``
+    when the batch embedded its parquet as it is now with these settings, else embedded here
+    (e.g. after its .npy alone was deleted)."""
+    settings = _settings(model, batch_size, max_seq_length)
+    staged = _cached(cache, name)
+    info = _current(parquet, staged["embeddings"], staged["meta"], settings)
+    if info is None:
+        return _embed({name: {"parquet": parquet, "embeddings": embeddings, "meta": meta}}, settings, device, threads)[
+            name
+        ]
+    os.replace(staged["embeddings"], embeddings)
     write_json(meta, info)
+    Path(staged["meta"]).unlink()
+    try:
+        Path(cache).rmdir()  # once the batch's last dataset has moved out
+    except OSError:
+        pass
     return info
+
+
+def _settings(model: str, batch_size: int, max_seq_length: int | None) -> dict:
+    """What the vectors depend on besides the texts."""
+    return {"model": model, "batch_size": batch_size, "max_seq_length": max_seq_length}
+
+
+def _cached(cache: str | Path, name: str) -> dict:
+    return {"embeddings": Path(cache) / f"{name}.npy", "meta": Path(cache) / f"{name}.json"}
+
+
+def _current(parquet, embeddings, meta, settings: dict) -> dict | None:
+    """The record ``meta`` when ``embeddings`` is intact and was made from ``parquet`` as it is
+    now (the checksum its conversion recorded) with ``settings``; None when anything differs."""
+    parquet_sha256 = read_json(record_of(verified(parquet)))["sha256"]
+    try:
+        info = read_json(meta) if Path(meta).is_file() and Path(embeddings).is_file() else None
+    except GomError:
+        return None
+    if not isinstance(info, dict) or info.get("parquet_sha256") != parquet_sha256 or info.get("settings") != settings:
+        return None
+    return info if info.get("sha256") == sha256_file(embeddings) else None
+
+
+def _embed(datasets: Mapping[str, Mapping], settings: dict, device: str, threads: int | None) -> dict[str, dict]:
+    """Embed the ``text`` column of each dataset's ``parquet`` into its ``embeddings`` and
+    ``meta``, loading the model once for all of them."""
+    import polars as pl
+
+    set_threads(threads)
+    texts = {
+        name: pl.read_parquet(verified(d["parquet"]), columns=["text"])["text"].to_list()
+        for name, d in datasets.items()
+    }
+    start = time.perf_counter()
+    st = load_model(settings["model"], device, settings["max_seq_length"])
+    load_seconds = time.perf_counter() - start
+    infos = {}
+    for name, d in datasets.items():
+        began = time.perf_counter()
+        vectors = encode_unique(st, texts[name], batch_size=settings["batch_size"], progress=len(datasets) == 1)
+        seconds = time.perf_counter() - began
+        with atomic_path(d["embeddings"]) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, vectors)
+        n_unique = len(set(texts[name]))
+        infos[name] = {
+            "dataset": name,
+            "model": settings["model"],
+            "resolved": resolve_model(settings["model"]),
+            "device": str(st.device),
+            "rows": len(texts[name]),
+            "unique_texts": n_unique,
+            "dim": int(vectors.shape[1]),
+            "datasets_per_model_load": len(datasets),
+            "load_seconds": round(load_seconds, 3),
+            "encode_seconds": round(seconds, 3),
+            "texts_per_second": round(n_unique / max(seconds, 1e-9), 1),
+            "settings": settings,
+            "parquet_sha256": read_json(record_of(d["parquet"]))["sha256"],
+            "sha256": sha256_file(d["embeddings"]),
+        }
+        write_json(d["meta"], infos[name])
+    return infos
