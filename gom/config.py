@@ -144,12 +144,15 @@ def prepare(
     check_names(config["datasets"])
     validate(config, schema=str(SCHEMA_PATH))  # fills in the schema's defaults
     check_settings(config["embedding"]["finetune"], list(config["datasets"]))
-    community = config["graph"]["community_metric"]
-    if community is not None and community not in config["metrics"]["enabled"]:
-        raise GomError(
-            f"graph.community_metric '{community}' is not among metrics.enabled "
-            f"({', '.join(config['metrics']['enabled'])}); enable it or choose one of those"
-        )
+    enabled = config["metrics"]["enabled"]
+    for key, metric in [
+        ("graph.community_metric", config["graph"]["community_metric"]),
+        ("cross_loss.metric", config["cross_loss"]["metric"]),
+    ]:
+        if metric is not None and metric not in enabled:
+            raise GomError(
+                f"{key} '{metric}' is not among metrics.enabled ({', '.join(enabled)}); enable it or choose one of those"
+            )
     datasets = {name: resolve_dataset(config, name, base_dir) for name in config["datasets"]}
     warn_shared_files({name: d["sources"] for name, d in datasets.items()}, base_dir)
     return datasets

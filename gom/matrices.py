@@ -13,6 +13,9 @@ from gom import paths
 from gom.errors import GomError
 from gom.io import atomic_path
 
+# Above this many datasets an N x N picture is unreadable: reports list pairs instead.
+MATRIX_LIMIT = 30
+
 
 def write_matrix(path: str | Path, names: list[str], matrix: np.ndarray) -> None:
     table = pl.DataFrame({"dataset": names, **{n: matrix[:, i] for i, n in enumerate(names)}})

@@ -32,6 +32,7 @@ CHECKPOINT = MODELS_DIR + "/.checkpoints/{name}.pt"
 TRAINING_DIR = "results/training"
 CROSS_LOSS = TRAINING_DIR + "/cross_loss.csv"
 CROSS_LOSS_PICTURE = TRAINING_DIR + "/cross_loss.png"
+CROSS_LOSS_CACHE = TRAINING_DIR + "/cross_loss_cache.json"  # kept between runs, keyed by checksums
 EDGE_VALIDITY = TRAINING_DIR + "/edge_validity.json"
 
 ROUTING_DIR = "results/routing"

@@ -46,7 +46,9 @@ rule train_lora:
 
 
 rule cross_loss:
-    """Every adapter on every dataset's held-out rows, and how well the edges predict it."""
+    """Each adapter on its own, its nearest and a sample of the other datasets' held-out rows
+    (every pair while few), and how well the edges predict it. Losses are kept between runs in
+    results/training/cross_loss_cache.json, so an added dataset costs only its own pairs."""
     input:
         models=minimodels(),
         parquets=expand(paths.PROCESSED, name=NAMES),
@@ -61,6 +63,8 @@ rule cross_loss:
         validity=paths.EDGE_VALIDITY,
     log:
         "logs/cross_loss.log",
+    benchmark:
+        "logs/benchmarks/cross_loss.tsv"
     conda:
         "../envs/train.yaml"
     threads: 4
@@ -71,5 +75,7 @@ rule cross_loss:
     params:
         datasets=records("templates", "lora", "split"),
         metrics=METRICS,
+        selection=config["cross_loss"],
+        cache=paths.CROSS_LOSS_CACHE,
     script:
         "../scripts/cross_loss.py"

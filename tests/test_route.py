@@ -231,7 +231,7 @@ def test_router_refuses_an_evaluation_it_cannot_use(tmp_path, report):
 def test_many_datasets_get_the_most_confused_pairs_not_a_matrix(tmp_path, monkeypatch):
     """Past MATRIX_LIMIT datasets the report and the picture list the most confused pairs."""
     import gom.routing.evaluate
-    from gom.routing.evaluate import MATRIX_LIMIT
+    from gom.matrices import MATRIX_LIMIT
 
     monkeypatch.setattr(
         gom.routing.evaluate, "embed_queries", lambda texts, model, settings=None: np.ones((len(texts), 8), np.float32)

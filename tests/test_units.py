@@ -6,7 +6,7 @@ import pytest
 
 from gom.config import lora_settings, prepare
 from gom.errors import GomError
-from gom.lm.transfer import edge_validity
+from gom.lm.transfer import edge_validity, select_pairs
 from gom.routing.index import Index
 from gom.routing.router import Router
 from gom.templates import fields, render
@@ -38,11 +38,32 @@ def test_edge_validity_correlates_each_metric_with_transfer():
     base = np.full((3, 3), 5.0)
     losses = np.array([[1.0, 2.0, 4.0], [2.0, 1.0, 3.0], [4.0, 3.0, 1.0]])  # a~b close, a~c far
     similar = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.5], [0.1, 0.5, 1.0]])
+    pairs = [(i, j) for i in range(3) for j in range(3)]
+    losses, base = ({p: float(m[p]) for p in pairs} for m in (losses, base))
     result = edge_validity(names, losses, base, {"good": similar, "reversed": 1 - similar, "flat": np.ones((3, 3))})
-    assert result["pairs"] == 6 and result["improvement_over_base"]["a->b"] == 3.0
+    assert result["pairs"] == result["pairs_possible"] == 6 and result["improvement_over_base"]["a->b"] == 3.0
     assert result["metrics"]["good"]["spearman"] == pytest.approx(1.0)
     assert result["metrics"]["reversed"]["spearman"] == pytest.approx(-1.0)
     assert result["metrics"]["flat"]["spearman"] is None
+
+
+def test_cross_evaluation_pairs_grow_as_n_times_k_and_an_added_dataset_adds_only_its_own():
+    rng = np.random.default_rng(0)
+    names = [f"d{i}" for i in range(41)]
+    points = rng.normal(size=(41, 5))
+    similarity = points @ points.T
+    before = select_pairs(names[:40], similarity[:40, :40], neighbours=3, sample=2, seed=0)
+    after = select_pairs(names, similarity, neighbours=3, sample=2, seed=0)
+    assert all(40 * 4 <= len(s) <= 40 * 6 for s in [before])
+    assert all(i == 40 or j == 40 for i, j in set(after) - set(before))
+    for i in range(40):  # each adapter: itself, its 3 nearest, 2 hashed picks (which may coincide)
+        mine = {j: why for (a, j), why in before.items() if a == i}
+        nearest = [int(j) for j in np.argsort(-np.where(np.arange(40) == i, -np.inf, similarity[i, :40]))[:3]]
+        assert mine[i] == "own" and all(mine[j] == "neighbour" for j in nearest)
+        assert 4 <= len(mine) <= 6 and list(mine.values()).count("sample") <= 2
+    assert select_pairs(names[:4], similarity[:4, :4], neighbours=2, sample=1, seed=0) == {
+        (i, j): "own" if i == j else "all" for i in range(4) for j in range(4)
+    }
 
 
 class _Encoder:

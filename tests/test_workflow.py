@@ -75,12 +75,14 @@ def test_minimodels_beat_their_base_and_answer(done):
         assert metrics["padding_fraction"] < 0.10
         assert "example row" in (workdir / f"logs/train_lora/{name}.log").read_text()
     assert not list((workdir / "models" / ".checkpoints").glob("*.pt")), "finished runs leave no checkpoint"
-    cross = pl.read_csv(workdir / "results/training/cross_loss.csv")
-    assert cross["model"].to_list() == [f"adapter {n}" for n in NAMES] + ["base"]
-    losses = cross.drop("model").to_numpy()
-    assert (np.argmin(losses[:3], axis=0) == np.arange(3)).all(), "each dataset is best served by its own adapter"
+    cross = pl.read_csv(workdir / "results/training/cross_loss.csv")  # three datasets: every pair
+    assert cross.select("adapter", "dataset").rows() == [(a, b) for a in NAMES for b in NAMES]
+    assert set(cross["chosen"]) == {"own", "all"}
+    losses = cross["loss"].to_numpy().reshape(3, 3)
+    assert (np.argmin(losses, axis=0) == np.arange(3)).all(), "each dataset is best served by its own adapter"
+    assert (cross["improvement"] - (cross["base_loss"] - cross["loss"])).abs().max() < 1e-4
     validity = json.loads((workdir / "results/training/edge_validity.json").read_text())
-    assert validity["pairs"] == 6 and set(validity["metrics"]) == set(METRICS)
+    assert validity["pairs"] == validity["pairs_possible"] == 6 and set(validity["metrics"]) == set(METRICS)
     proc = subprocess.run(
         [sys.executable, "-m", "gom.cli", "generate", "--model", "recipes", "tomato, basil, olive oil"],
         cwd=workdir,
@@ -225,6 +227,13 @@ def test_real_base_trains_only_the_new_adapter(tmp_path):
     jobs = planned_jobs(run_snakemake(tmp_path, "-n", check=True))
     assert {j for j in jobs if j[0] in ("train_lora", "tiny_base")} == {("train_lora", "name=herbs")}
     assert ("cross_loss", "") in jobs
+    before = pl.read_csv(tmp_path / "results/training/cross_loss.csv")
+    run_snakemake(tmp_path, check=True)
+    # Cross-evaluation keeps the four losses of the two earlier adapters on their two datasets
+    # and the base's two: it evaluates the five pairs that involve herbs and the base on herbs.
+    assert "'evaluated': 6, 'from_cache': 6, 'pairs': 9" in (tmp_path / "logs/cross_loss.log").read_text()
+    after = pl.read_csv(tmp_path / "results/training/cross_loss.csv")
+    assert after.filter(pl.col("adapter") != "herbs", pl.col("dataset") != "herbs").equals(before)
 
 
 def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_dependents(done, tmp_path):

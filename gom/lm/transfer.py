@@ -1,75 +1,200 @@
 """Stage: do the graph's edges predict how miniModels transfer?
 
-Every adapter is evaluated on every dataset's held-out rows (with that dataset's templates),
-next to its base model. The loss improvement of adapter i on dataset j over the base, for
-i != j, is then rank-correlated (Spearman) with each edge metric of (i, j).
+Each adapter is evaluated on the held-out rows of a set of datasets (``select_pairs``): its own,
+its nearest by one edge metric, and a sample of the others picked by a hash of the pair; while
+the datasets are few, every pair. Its base model is evaluated on the same datasets. The loss
+improvement of adapter i on dataset j over the base, for i != j, is then rank-correlated
+(Spearman) with each edge metric of (i, j).
+
+Losses are kept in a cache keyed by the checksums of what they depend on (the adapter's weights,
+the base, the dataset's parquet, templates and split), so the job that follows an added dataset
+evaluates only the pairs that involve it: O(N * (neighbours + sample)) evaluations in all.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from gom.drawing import heatmap
-from gom.io import atomic_path, reference_from_file, write_json
+from gom.drawing import bar_table, heatmap
+from gom.errors import GomError
+from gom.io import atomic_path, read_json, record_of, reference_from_file, sha256_file, verified, write_json
 from gom.lm.generate import read_info, require_safetensors
-from gom.matrices import read_matrix
+from gom.matrices import MATRIX_LIMIT, read_matrix
 
 log = logging.getLogger("gom.lm.transfer")
 
+Pair = tuple[int, int]
 
-def cross_losses(datasets: Mapping[str, Mapping]) -> tuple[np.ndarray, dict[str, list[float]], list[str]]:
-    """losses[i, j] of adapter i on dataset j; each base model's losses on every dataset; adapter i's base.
+
+def select_pairs(names: list[str], similarity: np.ndarray, neighbours: int, sample: int, seed: int) -> dict[Pair, str]:
+    """{(adapter i, dataset j): why}, in order: 'own' (i == j), 'neighbour' (j among i's
+    ``neighbours`` most similar, ties to the earlier dataset) or 'sample' (j among the ``sample``
+    others with the smallest hash of (seed, names)); 'all' when those cover every pair.
+
+    A dataset appended to ``names`` changes no similarity or hash of an existing pair, so the
+    pairs it adds to the selection all involve it."""
+    n = len(names)
+    if neighbours + sample >= n - 1:
+        return {(i, j): "own" if i == j else "all" for i in range(n) for j in range(n)}
+    chosen: dict[Pair, str] = {}
+    for i, name in enumerate(names):
+        others = np.array([j for j in range(n) if j != i])
+        hashes = [_pair_hash(seed, name, names[j]) for j in others]
+        for j in others[np.argsort(hashes, kind="stable")[:sample]]:
+            chosen[(i, int(j))] = "sample"
+        row = np.nan_to_num(similarity[i, others].astype(float), nan=-np.inf)
+        for j in others[np.argsort(-row, kind="stable")[:neighbours]]:
+            chosen[(i, int(j))] = "neighbour"
+        chosen[(i, i)] = "own"
+    return dict(sorted(chosen.items()))
+
+
+def _pair_hash(seed: int, a: str, b: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{seed}\0{a}\0{b}".encode(), digest_size=8).digest(), "big")
+
+
+def cross_losses(
+    datasets: Mapping[str, Mapping], pairs: Mapping[Pair, str], cache_path: str | Path
+) -> tuple[dict[Pair, float], dict[Pair, float], dict]:
+    """(loss of adapter i on dataset j, loss of adapter i's base on dataset j, counts), for the
+    ``pairs``; what ``cache_path`` holds is taken from it, the rest evaluated and added to it.
 
     ``datasets``: one record per dataset with its ``parquet``, ``model_dir`` (its miniModel),
     ``templates``, ``lora`` settings and ``split``."""
+    names = list(datasets)
+    settings = {name: datasets[name]["lora"] for name in names}
+    base_of = [adapter_base(datasets[name]["model_dir"], settings[name]["base_model"]) for name in names]
+    base_keys = {base: _base_key(base, settings[names[base_of.index(base)]]["revision"]) for base in set(base_of)}
+    adapter_keys = [sha256_file(Path(datasets[name]["model_dir"]) / "adapter_model.safetensors") for name in names]
+    data_keys = [
+        [
+            read_json(record_of(verified(datasets[name]["parquet"])))["sha256"],
+            datasets[name]["templates"],
+            datasets[name]["split"],
+        ]
+        for name in names
+    ]
+
+    def key(adapter: str | None, i: int, j: int) -> str:
+        """What the loss of adapter i (its base when ``adapter`` is None) on dataset j depends on."""
+        parts = [adapter, base_keys[base_of[i]], data_keys[j], settings[names[i]]["max_length"]]
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    cache = _read_cache(cache_path)
+    wanted = {}  # cache key -> (adapter index or None for the base, i, j)
+    for i, j in pairs:
+        wanted[key(adapter_keys[i], i, j)] = (i, i, j)
+        wanted[key(None, i, j)] = (None, i, j)
+    todo = {k: v for k, v in wanted.items() if k not in cache}
+    if todo:
+        _evaluate(datasets, names, settings, base_of, todo, cache, cache_path)
+    losses = {(i, j): cache[key(adapter_keys[i], i, j)] for i, j in pairs}
+    base_losses = {(i, j): cache[key(None, i, j)] for i, j in pairs}
+    return losses, base_losses, {"evaluated": len(todo), "from_cache": len(wanted) - len(todo)}
+
+
+def _evaluate(datasets, names, settings, base_of, todo, cache, cache_path) -> None:
+    """Evaluate the ``todo`` losses (cache key -> (adapter or None, i, j)) into ``cache``, one
+    base at a time; the cache is saved every 30 s and at the end."""
+    from gom.device import pick_device
+
+    device = pick_device("auto", "cross-evaluation")
+    rows = _HeldOut(datasets)
+    for base in dict.fromkeys(base_of[i] for _, i, _ in todo.values()):
+        jobs = {k: v for k, v in todo.items() if base_of[v[1]] == base}
+        _evaluate_on(base, jobs, names, datasets, settings, rows, device, cache, cache_path)
+    write_json(cache_path, cache)
+
+
+def _evaluate_on(base, jobs, names, datasets, settings, rows, device, cache, cache_path) -> None:
+    """The ``jobs`` of one base: the base's own losses, then each adapter's, one adapter in memory at a time."""
     from peft import PeftModel
 
-    from gom.device import pick_device
-    from gom.lm.data import load_rows, render_pairs, tokenize
     from gom.lm.loading import load_base
     from gom.lm.trainer import evaluate
 
-    device = pick_device("auto", "cross-evaluation")
-    names = list(datasets)
-    n = len(names)
-    model_dirs = [datasets[name]["model_dir"] for name in names]
-    settings = {name: datasets[name]["lora"] for name in names}
-    losses, base_rows = np.full((n, n), np.nan), {}
-    base_of = [adapter_base(d, settings[name]["base_model"]) for name, d in zip(names, model_dirs)]
-    bases: dict[str, list[int]] = {}
-    for i, base in enumerate(base_of):
-        bases.setdefault(base, []).append(i)
-    held_pairs = {}
-    for name in names:
-        table, held_out = load_rows(
-            name, datasets[name]["parquet"], datasets[name]["templates"], datasets[name]["split"]
-        )
-        held_pairs[name] = (render_pairs(name, table, datasets[name]["templates"]), np.flatnonzero(held_out).tolist())
-    for base, members in bases.items():
-        first = names[members[0]]
-        # trust_remote_code comes from the config only, never from a miniModel's gom.json.
-        model, tokenizer = load_base(base, settings[first]["revision"], settings[first]["trust_remote_code"], device)
-        held = {
-            name: tokenize(name, pairs, rows, tokenizer, settings[name]["max_length"])
-            for name, (pairs, rows) in held_pairs.items()
-        }
-        model = PeftModel.from_pretrained(model, model_dirs[members[0]], adapter_name=first)
-        for i in members[1:]:
-            model.load_adapter(model_dirs[i], adapter_name=names[i])
-        mbs = settings[first]["micro_batch_size"]
-        with model.disable_adapter():
-            base_rows[base] = [evaluate(model, held[name], tokenizer.pad_token_id, mbs, device) for name in names]
-        for i in members:
-            model.set_adapter(names[i])
-            for j, name in enumerate(names):
-                losses[i, j] = evaluate(model, held[name], tokenizer.pad_token_id, mbs, device)
-            log.info("adapter %s: %s", names[i], ", ".join(f"{d} {v:.3f}" for d, v in zip(names, losses[i])))
-    return losses, base_rows, base_of
+    first = names[next(i for _, i, _ in jobs.values())]
+    # trust_remote_code comes from the config only, never from a miniModel's gom.json.
+    model, tokenizer = load_base(base, settings[first]["revision"], settings[first]["trust_remote_code"], device)
+    tokenized = {}
+
+    def loss(i: int, j: int) -> float:
+        s = settings[names[i]]
+        if (j, s["max_length"]) not in tokenized:
+            tokenized[j, s["max_length"]] = rows.tokenized(names[j], tokenizer, s["max_length"])
+        return evaluate(model, tokenized[j, s["max_length"]], tokenizer.pad_token_id, s["micro_batch_size"], device)
+
+    for k, (adapter, i, j) in jobs.items():
+        if adapter is None:
+            cache[k] = loss(i, j)
+    previous, saved = None, time.monotonic()
+    for a in dict.fromkeys(adapter for adapter, _, _ in jobs.values() if adapter is not None):
+        name, model_dir = names[a], datasets[names[a]]["model_dir"]
+        if isinstance(model, PeftModel):
+            model.load_adapter(model_dir, adapter_name=name)
+        else:
+            model = PeftModel.from_pretrained(model, model_dir, adapter_name=name)
+        model.set_adapter(name)
+        if previous is not None:
+            model.delete_adapter(previous)
+        mine = {k: (i, j) for k, (adapter, i, j) in jobs.items() if adapter == a}
+        cache.update({k: loss(i, j) for k, (i, j) in mine.items()})
+        log.info("adapter %s: %s", name, ", ".join(f"{names[j]} {cache[k]:.3f}" for k, (_, j) in mine.items()))
+        previous = name
+        if time.monotonic() - saved > 30:  # an interrupted job keeps what it evaluated
+            write_json(cache_path, cache)
+            saved = time.monotonic()
+
+
+class _HeldOut:
+    """Each dataset's held-out (prompt, response) pairs, rendered once when first asked for."""
+
+    def __init__(self, datasets: Mapping[str, Mapping]):
+        self.datasets, self.rendered = datasets, {}
+
+    def tokenized(self, name: str, tokenizer, max_length: int):
+        from gom.lm.data import load_rows, render_pairs, tokenize
+
+        if name not in self.rendered:
+            d = self.datasets[name]
+            table, mask = load_rows(name, d["parquet"], d["templates"], d["split"])
+            self.rendered[name] = (render_pairs(name, table, d["templates"]), np.flatnonzero(mask).tolist())
+        pairs, rows = self.rendered[name]
+        return tokenize(name, pairs, rows, tokenizer, max_length)
+
+
+def _read_cache(path: str | Path) -> dict[str, float]:
+    """The losses kept from earlier runs; an unreadable cache is set aside, not trusted."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = read_json(path)
+    except GomError as error:
+        log.warning("ignoring the cross-evaluation cache: %s", error)
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        k: float(v) for k, v in data.items() if isinstance(k, str) and isinstance(v, (int, float)) and np.isfinite(v)
+    }
+
+
+def _base_key(base: str, revision: str | None) -> str:
+    """What identifies a base: its weights' checksums when it is a directory, else name@revision."""
+    path = Path(base)
+    if not path.is_dir():
+        return f"{base}@{revision}"
+    files = sorted(path.glob("*.safetensors")) + [p for p in [path / "config.json"] if p.exists()]
+    return "dir:" + hashlib.sha256("".join(sha256_file(p) for p in files).encode()).hexdigest()
 
 
 def adapter_base(model_dir: str | Path, configured: str) -> str:
@@ -90,27 +215,26 @@ def adapter_base(model_dir: str | Path, configured: str) -> str:
 
 
 def edge_validity(
-    names: list[str], losses: np.ndarray, base_losses: np.ndarray, matrices: dict[str, np.ndarray]
+    names: list[str], losses: Mapping[Pair, float], base_losses: Mapping[Pair, float], matrices: dict[str, np.ndarray]
 ) -> dict:
-    """Spearman correlation of each metric with the cross-dataset loss improvement over the base."""
+    """Spearman correlation of each metric with the loss improvement over the base, over the
+    evaluated pairs of different datasets."""
     from scipy.stats import spearmanr
 
-    off = ~np.eye(len(names), dtype=bool)
-    improvement = (base_losses - losses)[off]
+    cross = [(i, j) for i, j in losses if i != j]
+    improvement = np.array([base_losses[p] - losses[p] for p in cross])
     result = {
-        "pairs": int(off.sum()),
-        "improvement_over_base": {
-            f"{a}->{b}": float(base_losses[i, j] - losses[i, j])
-            for i, a in enumerate(names)
-            for j, b in enumerate(names)
-            if i != j
-        },
+        "pairs": len(cross),
+        "pairs_possible": len(names) * (len(names) - 1),
+        "improvement_over_base": {f"{names[i]}->{names[j]}": float(v) for (i, j), v in zip(cross, improvement)},
         "metrics": {},
-        "note": "Spearman rank correlation over ordered pairs (adapter trained on a, evaluated on b's held-out rows); "
-        "improvement = base eval loss - adapter eval loss. With few datasets the p-values are weak evidence.",
+        "note": "Spearman rank correlation over the evaluated ordered pairs (adapter trained on a, evaluated on b's "
+        "held-out rows); improvement = base eval loss - adapter eval loss. With few pairs the p-values are weak "
+        "evidence.",
     }
+    rows, cols = (np.array([p[k] for p in cross], dtype=int) for k in (0, 1))
     for metric, mat in matrices.items():
-        x = mat[off]
+        x = mat[rows, cols] if cross else np.array([])
         if len(x) < 3 or np.ptp(x) == 0 or np.ptp(improvement) == 0:
             result["metrics"][metric] = {
                 "spearman": None,
@@ -124,18 +248,60 @@ def edge_validity(
 
 
 def transfer_report(
-    datasets: Mapping[str, Mapping], matrix_files: dict[str, str | Path], out_csv, out_png, out_json
+    datasets: Mapping[str, Mapping],
+    matrix_files: dict[str, str | Path],
+    selection: Mapping,
+    cache: str | Path,
+    out_csv,
+    out_png,
+    out_json,
 ) -> dict:
-    """Write cross_loss.csv, its heatmap and edge_validity.json (``datasets`` as ``cross_losses`` takes them)."""
+    """Write cross_loss.csv (one row per evaluated pair), its picture and edge_validity.json
+    (``datasets`` as ``cross_losses`` takes them; ``selection`` is the config's cross_loss)."""
     names = list(datasets)
-    losses, base_rows, base_of = cross_losses(datasets)
-    base_losses = np.array([base_rows[b] for b in base_of])  # row i: adapter i's base on each dataset
-    rows = [*losses, *base_rows.values()]
-    labels = [f"adapter {n}" for n in names] + (["base"] if len(base_rows) == 1 else [f"base {b}" for b in base_rows])
-    table = pl.DataFrame({"model": labels, **{n: [float(r[j]) for r in rows] for j, n in enumerate(names)}})
+    matrices = {m: read_matrix(p, names)[1] for m, p in matrix_files.items()}
+    pairs = select_pairs(
+        names, matrices[selection["metric"]], selection["neighbours"], selection["sample"], selection["seed"]
+    )
+    losses, base_losses, counts = cross_losses(datasets, pairs, cache)
+    table = pl.DataFrame(
+        {
+            "adapter": [names[i] for i, _ in pairs],
+            "dataset": [names[j] for _, j in pairs],
+            "chosen": list(pairs.values()),
+            "loss": [losses[p] for p in pairs],
+            "base_loss": [base_losses[p] for p in pairs],
+            "improvement": [base_losses[p] - losses[p] for p in pairs],
+        }
+    )
     with atomic_path(out_csv) as tmp:
         table.write_csv(tmp, float_precision=5)
-    heatmap(out_png, np.vstack(rows), labels, names, "held-out loss: model (row) on dataset (column)")
-    validity = edge_validity(names, losses, base_losses, {m: read_matrix(p, names)[1] for m, p in matrix_files.items()})
+    _draw(out_png, names, losses, base_losses)
+    validity = edge_validity(names, losses, base_losses, matrices)
+    validity["selection"] = dict(selection)
     write_json(out_json, validity)
-    return validity
+    return {**counts, "pairs": len(pairs)}
+
+
+def _draw(path, names: list[str], losses: Mapping[Pair, float], base_losses: Mapping[Pair, float]) -> None:
+    """A heatmap of adapters (and the base) by dataset; past MATRIX_LIMIT datasets, the pairs
+    with the largest gain over the base instead."""
+    n = len(names)
+    if n > MATRIX_LIMIT:
+        gains = sorted(((base_losses[p] - v, p) for p, v in losses.items() if p[0] != p[1]), reverse=True)[:25]
+        bar_table(
+            path,
+            f"largest held-out loss gains over the base, adapter -> dataset ({len(losses)} pairs evaluated)",
+            [f"{names[i]} -> {names[j]}" for _, (i, j) in gains],
+            [max(g, 0.0) for g, _ in gains],
+            [f"{g:+.3f} (loss {losses[p]:.3f})" for g, p in gains],
+        )
+        return
+    grid = np.full((n + 1, n), np.nan)
+    for (i, j), v in losses.items():
+        grid[i, j] = v
+    for j in range(n):  # the base of the dataset's own adapter
+        grid[n, j] = base_losses[(j, j)]
+    heatmap(
+        path, grid, [f"adapter {m}" for m in names] + ["base"], names, "held-out loss: model (row) on dataset (column)"
+    )

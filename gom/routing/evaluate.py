@@ -10,6 +10,7 @@ import numpy as np
 
 from gom.errors import GomError
 from gom.io import write_json
+from gom.matrices import MATRIX_LIMIT
 from gom.routing.index import METHODS, load_index, split_embeddings
 
 # Questions about nothing the sample domains (or most domain datasets) cover, used to report how
@@ -75,9 +76,6 @@ def accuracy(scores: np.ndarray, truth: np.ndarray, names: list[str]) -> dict:
         "n_queries": int(len(truth)),
         "confusion": confusion.tolist(),
     }
-
-
-MATRIX_LIMIT = 30  # above this many datasets, confusion is reported as the most confused pairs
 
 
 def most_confused(confusion, names: list[str], top: int = 25) -> list[dict]:
