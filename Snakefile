@@ -37,3 +37,4 @@ rule all:
 # Runs on the submitting host, never as a cluster job.
 localrules:
     all,
+    embedding_settings,

@@ -10,6 +10,7 @@ EMBEDDINGS = "results/embeddings/{name}.npy"
 EMBEDDINGS_META = "results/embeddings/{name}.json"
 EMBEDDING_BATCH = "results/embedding_batches/{batch}.json"  # what one batch job embedded
 EMBEDDING_CACHE = "results/embedding_batches/{batch}"  # its vectors, until rule embed moves them
+EMBEDDING_SETTINGS = "results/embedding_batches/settings.json"  # what the embeddings are made with
 PROFILE = "results/profiles/{name}.npz"
 PROFILE_SHARD = "results/profile_shards/{shard}.npz"  # the profiles of one block of datasets
 EDGES = "results/edges/{name}.npz"  # a dataset's metrics with every dataset before it in the config

@@ -48,7 +48,8 @@ rule train_lora:
 rule cross_loss:
     """Each adapter on its own, its nearest and a sample of the other datasets' held-out rows
     (every pair while few), and how well the edges predict it. Losses are kept between runs in
-    results/training/cross_loss_cache.json, so an added dataset costs only its own pairs."""
+    results/training/cross_loss_cache.json, so an added dataset costs only its own pairs.
+    """
     input:
         models=minimodels(),
         parquets=expand(paths.PROCESSED, name=NAMES),

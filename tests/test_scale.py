@@ -90,6 +90,16 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     assert "'copied': 1, 'pairs_computed': 9" in (workdir / "logs/edge_blocks/4.log").read_text()
     assert {p.name: p.stat().st_mtime_ns for p in (workdir / "results/edge_blocks").iterdir() if p.name in made} == made
 
+    # a changed embedding setting re-embeds every dataset, four batches of up to three
+    changed = _config(NAMES, tiny_sentence_model)
+    changed["embedding"]["batch_size"] = 8
+    write_config(workdir, changed)
+    jobs = planned_jobs(run_snakemake(workdir, "-n", *TARGETS, check=True))
+    assert {j for j in jobs if j[0].startswith("embed")} == {("embedding_settings", "")} | {
+        ("embed_batch", f"batch={b}") for b in range(4)
+    } | {("embed", f"name={n}") for n in NAMES}
+    write_config(workdir, _config(NAMES, tiny_sentence_model))
+
     # every pair, whichever shard it came through, equals the pair computed alone (the matrices
     # round to 6 decimals; the edge files keep every digit)
     profiles = {n: load_profile(workdir / f"results/profiles/{n}.npz", n) for n in NAMES}

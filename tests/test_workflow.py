@@ -259,6 +259,7 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
     assert jobs == {(stage, f"name={n}") for stage in ("embed", "profile", "edges") for n in NAMES} | {
+        ("embedding_settings", ""),  # the settings file every embedding job reads
         ("embed_batch", "batch=0"),
         ("graph", ""),
         ("route_index", ""),
