@@ -37,4 +37,3 @@ rule all:
 # Runs on the submitting host, never as a cluster job.
 localrules:
     all,
-    embedding_settings,

@@ -1,6 +1,6 @@
 """Where the workflow writes each output: one place for the rules, the CLI's defaults and the
-"build it with `snakemake ...`" hints. Patterns take Snakemake's wildcards ({name}, {batch},
-{shard}, {block}, {metric}, {ext}); everything is relative to the working directory."""
+"build it with `snakemake ...`" hints. Patterns take Snakemake's wildcards ({name}, {shard},
+{block}, {metric}, {ext}); everything is relative to the working directory."""
 
 from collections.abc import Sequence
 
@@ -8,9 +8,7 @@ PROCESSED = "datasets/processed/{name}.parquet"
 STATS = "datasets/processed/{name}.stats.json"
 EMBEDDINGS = "results/embeddings/{name}.npy"
 EMBEDDINGS_META = "results/embeddings/{name}.json"
-EMBEDDING_BATCH = "results/embedding_batches/{batch}.json"  # what one batch job embedded
-EMBEDDING_CACHE = "results/embedding_batches/{batch}"  # its vectors, until rule embed moves them
-EMBEDDING_SETTINGS = "results/embedding_batches/settings.json"  # what the embeddings are made with
+EMBEDDING_CACHE = "results/embedding_batches/{batch}"  # vectors embedded for a batch's other datasets
 PROFILE = "results/profiles/{name}.npz"
 PROFILE_SHARD = "results/profile_shards/{shard}.npz"  # the profiles of one block of datasets
 EDGES = "results/edges/{name}.npz"  # a dataset's metrics with every dataset before it in the config
@@ -64,6 +62,15 @@ def earlier_inputs(names: Sequence[str], name: str, shard_size: int) -> tuple[li
 def batch_of(names: Sequence[str], name: str, size: int) -> int:
     """The embedding batch of ``name``: its position in the config // ``size``."""
     return list(names).index(name) // size
+
+
+def dataset_files(name: str) -> dict[str, str]:
+    """A dataset's processed table, embeddings and their record."""
+    return {
+        "parquet": PROCESSED.format(name=name),
+        "embeddings": EMBEDDINGS.format(name=name),
+        "meta": EMBEDDINGS_META.format(name=name),
+    }
 
 
 def shard_members(names: Sequence[str], shard: int, shard_size: int) -> list[str]:

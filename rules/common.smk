@@ -29,7 +29,6 @@ wildcard_constraints:
     b=_name_pattern,
     metric="|".join(METRICS),
     shard="[0-9]+",
-    batch="[0-9]+",
     block="[0-9]+",
 
 
@@ -64,31 +63,6 @@ def base_model_of(wildcards):
 def tiny_base_input(wildcards):
     """The workflow-built base, for datasets that train on it."""
     return [TINY_BASE] if base_model_of(wildcards) == TINY_BASE else []
-
-
-def batch_members(wildcards):
-    return shard_members(NAMES, int(wildcards.batch), BATCH_SIZE)
-
-
-def batch_parquets(wildcards):
-    return expand(paths.PROCESSED, name=batch_members(wildcards))
-
-
-def batch_records(wildcards):
-    """{member: its embeddings and record files}, for the batch job's per-dataset check."""
-    return {
-        n: {
-            "embeddings": paths.EMBEDDINGS.format(name=n),
-            "meta": paths.EMBEDDINGS_META.format(name=n),
-        }
-        for n in batch_members(wildcards)
-    }
-
-
-def embedding_batch(wildcards):
-    return paths.EMBEDDING_BATCH.format(
-        batch=batch_of(NAMES, wildcards.name, BATCH_SIZE)
-    )
 
 
 def embedding_cache(wildcards):

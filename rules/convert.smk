@@ -9,8 +9,9 @@ rule convert:
         "logs/convert/{name}.log",
     benchmark:
         "logs/benchmarks/convert/{name}.tsv"
+    priority: 1  # converts first, so that a batch's first embed job finds the batch's texts ready
     group:
-        "datasets"  # one dataset's convert, embed and profile, bundled per cluster job in profiles/slurm
+        "datasets"  # convert, embed and profile of many datasets, bundled per cluster job in profiles/slurm
     conda:
         "../envs/data.yaml"
     resources:

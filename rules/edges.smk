@@ -10,7 +10,7 @@ rule profile:
     benchmark:
         "logs/benchmarks/profile/{name}.tsv"
     group:
-        "datasets"  # one dataset's convert, embed and profile, bundled per cluster job in profiles/slurm
+        "datasets"  # convert, embed and profile of many datasets, bundled per cluster job in profiles/slurm
     conda:
         "../envs/graph.yaml"
     resources:

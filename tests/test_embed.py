@@ -6,7 +6,7 @@ import pytest
 from conftest import write_processed
 
 from gom.embedding import encode
-from gom.embedding.encode import embed_batch, embed_dataset, encode_unique, load_model, resolve_model
+from gom.embedding.encode import embed_dataset, encode_unique, load_model, resolve_model
 from gom.errors import GomError
 
 
@@ -47,15 +47,8 @@ def test_unloadable_model_says_how_to_fix_it(monkeypatch):
 def test_embed_dataset_with_the_bundled_model(tmp_path):
     texts = ["lime juice, white rum, mint", "carrot, onion, celery", "lime juice, white rum, mint"]
     write_processed(pl.DataFrame({"text": texts}), tmp_path / "d.parquet")
-    info = embed_dataset(
-        "d",
-        tmp_path / "d.parquet",
-        tmp_path / "d.npy",
-        tmp_path / "d.json",
-        tmp_path / "cache",
-        device="cpu",
-        threads=2,
-    )
+    files = {"parquet": tmp_path / "d.parquet", "embeddings": tmp_path / "d.npy", "meta": tmp_path / "d.json"}
+    info = embed_dataset("d", **files, batch={"d": files}, cache=tmp_path / "cache", device="cpu", threads=2)
     vectors = np.load(tmp_path / "d.npy")
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -66,39 +59,44 @@ def test_embed_dataset_with_the_bundled_model(tmp_path):
 def test_a_batch_loads_the_model_once_and_embeds_only_what_is_out_of_date(tmp_path, monkeypatch):
     loads = []
     monkeypatch.setattr(encode, "load_model", lambda *a, **k: loads.append(a) or _Model())
-    records = {}
+    batch = {}
     for name, texts in {"a": ["x", "yy"], "b": ["zzz"], "c": ["w", "w", "vvvv"]}.items():
         write_processed(pl.DataFrame({"text": texts}), tmp_path / f"{name}.parquet")
-        records[name] = {
+        batch[name] = {
             k: tmp_path / f"{name}.{ext}"
             for k, ext in [("parquet", "parquet"), ("embeddings", "npy"), ("meta", "json")]
         }
-    cache, manifest = tmp_path / "cache", tmp_path / "batch.json"
+    batch["d"] = {
+        k: tmp_path / f"d.{ext}" for k, ext in [("parquet", "parquet"), ("embeddings", "npy"), ("meta", "json")]
+    }
+    cache = tmp_path / "cache"
 
-    summary = embed_batch(records, cache, manifest, device="cpu")
-    assert len(loads) == 1 and summary["embedded"] == ["a", "b", "c"] and summary["up_to_date"] == []
-    for name, d in records.items():  # rule embed moves each into place, without loading the model
-        info = embed_dataset(name, d["parquet"], d["embeddings"], d["meta"], cache, device="cpu")
-        assert info["datasets_per_model_load"] == 3 and not (cache / f"{name}.npy").exists()
-    assert len(loads) == 1
-    assert np.load(records["c"]["embeddings"])[:, 0].tolist() == [1, 1, 4]
+    def embed(name):
+        return embed_dataset(name, **batch[name], batch=batch, cache=cache, device="cpu")
 
-    # b's data changes and a's settings differ: the batch embeds those two again, c is left be
-    write_processed(pl.DataFrame({"text": ["zz", "q"]}), records["b"]["parquet"])
-    meta = json.loads(records["a"]["meta"].read_text())
-    records["a"]["meta"].write_text(json.dumps({**meta, "settings": {**meta["settings"], "max_seq_length": 8}}))
-    summary = embed_batch(records, cache, manifest, device="cpu")
-    assert len(loads) == 2 and summary["embedded"] == ["a", "b"] and summary["up_to_date"] == ["c"]
-    assert json.loads(manifest.read_text())["embedded"] == ["a", "b"]
+    # the first job embeds a, b and c (d is not converted yet) with one model load; b and c then move theirs
+    assert embed("a")["datasets_per_model_load"] == 3 and len(loads) == 1
+    assert embed("c")["datasets_per_model_load"] == 3 and embed("b")["datasets_per_model_load"] == 3
+    assert len(loads) == 1 and not list(cache.glob("*.npy"))
+    assert np.load(batch["c"]["embeddings"])[:, 0].tolist() == [1, 1, 4]
 
-    # a cached file that does not match its record is not taken: the dataset is embedded anew
-    cached = cache / "b.npy"
-    np.save(cached, np.zeros((2, 2), dtype=np.float32))
-    info = embed_dataset(
-        "b", records["b"]["parquet"], records["b"]["embeddings"], records["b"]["meta"], cache, device="cpu"
-    )
-    assert len(loads) == 3 and info["datasets_per_model_load"] == 1
-    assert np.load(records["b"]["embeddings"])[:, 0].tolist() == [2, 1]
+    # d arrives: its job embeds d alone, the others being up to date
+    write_processed(pl.DataFrame({"text": ["qq"]}), batch["d"]["parquet"])
+    assert embed("d")["datasets_per_model_load"] == 1 and len(loads) == 2
+
+    # b's data changes and a's settings differ: b's job embeds both, a's job moves its vectors
+    write_processed(pl.DataFrame({"text": ["zz", "q"]}), batch["b"]["parquet"])
+    meta = json.loads(batch["a"]["meta"].read_text())
+    batch["a"]["meta"].write_text(json.dumps({**meta, "settings": {**meta["settings"], "max_seq_length": 8}}))
+    assert embed("b")["datasets_per_model_load"] == 2 and embed("a")["datasets_per_model_load"] == 2
+    assert len(loads) == 3 and np.load(batch["b"]["embeddings"])[:, 0].tolist() == [2, 1]
+
+    # c changes: d's job, run again, embeds d and c; c's cached vectors, tampered with, are not taken
+    write_processed(pl.DataFrame({"text": ["p", "pp"]}), batch["c"]["parquet"])
+    assert embed("d")["datasets_per_model_load"] == 2 and len(loads) == 4
+    np.save(cache / "c.npy", np.zeros((2, 2), dtype=np.float32))
+    assert embed("c")["datasets_per_model_load"] == 1 and len(loads) == 5
+    assert np.load(batch["c"]["embeddings"])[:, 0].tolist() == [1, 2]
 
 
 class _Model:

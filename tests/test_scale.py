@@ -40,6 +40,13 @@ def workdir(tmp_path):
     return tmp_path
 
 
+def _loads(workdir, names) -> dict[str, int]:
+    """How many datasets the model load that embedded each of ``names`` embedded."""
+    return {
+        n: json.loads((workdir / f"results/embeddings/{n}.json").read_text())["datasets_per_model_load"] for n in names
+    }
+
+
 def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workdir, tiny_sentence_model):
     for count in (5, 9):  # nothing built yet: a job per complete block of 2, a job per dataset after them
         write_config(workdir, _config(NAMES[:count], tiny_sentence_model))
@@ -51,6 +58,8 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     write_config(workdir, _config(NAMES[:8], tiny_sentence_model))
     run_snakemake(workdir, *TARGETS, check=True)
     made = {p.name: p.stat().st_mtime_ns for p in (workdir / "results/edge_blocks").iterdir()}
+    # converts run first, so each batch's first embed job embedded the whole batch, one model load each
+    assert _loads(workdir, NAMES[:8]) == {n: 3 if i < 6 else 2 for i, n in enumerate(NAMES[:8])}
     assert sorted(made) == ["0.npz", "1.npz", "2.npz", "3.npz"]
 
     # a ninth dataset: one job for its own edges, nothing else recomputed
@@ -59,7 +68,6 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     new = "name=topic8"
     assert jobs == {
         ("convert", new),
-        ("embed_batch", "batch=2"),  # topic6 to topic8: it embeds topic8 alone
         ("embed", new),
         ("profile", new),
         ("profile_shard", "shard=3"),  # the block of topic6 and topic7, read by topic8's job
@@ -69,8 +77,8 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
         ("route_eval", ""),
     }
     run_snakemake(workdir, *TARGETS, check=True)
-    batch = json.loads((workdir / "results/embedding_batches/2.json").read_text())
-    assert batch["embedded"] == ["topic8"] and batch["up_to_date"] == ["topic6", "topic7"]
+    # one model load embedded topic8 alone (topic6 and topic7, its batch, were up to date)
+    assert _loads(workdir, NAMES[6:9]) == {"topic6": 2, "topic7": 2, "topic8": 1}
 
     # a tenth completes block 4: its job copies topic8's edges and computes topic9's alone
     write_config(workdir, _config(NAMES, tiny_sentence_model))
@@ -78,7 +86,6 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     new = "name=topic9"
     assert jobs == {
         ("convert", new),
-        ("embed_batch", "batch=3"),
         ("embed", new),
         ("profile", new),
         ("edge_block", "block=4"),
@@ -95,9 +102,7 @@ def test_edge_jobs_grow_linearly_and_a_new_dataset_computes_only_its_pairs(workd
     changed["embedding"]["batch_size"] = 8
     write_config(workdir, changed)
     jobs = planned_jobs(run_snakemake(workdir, "-n", *TARGETS, check=True))
-    assert {j for j in jobs if j[0].startswith("embed")} == {("embedding_settings", "")} | {
-        ("embed_batch", f"batch={b}") for b in range(4)
-    } | {("embed", f"name={n}") for n in NAMES}
+    assert {j for j in jobs if j[0] == "embed"} == {("embed", f"name={n}") for n in NAMES}
     write_config(workdir, _config(NAMES, tiny_sentence_model))
 
     # every pair, whichever shard it came through, equals the pair computed alone (the matrices

@@ -22,7 +22,7 @@ if missing():
 
 NAMES = ["nutrition", "recipes", "cocktails"]
 # One thread per job in both runs, so the numbers of the cluster and the local run are identical.
-THREADS = {"embed_batch": 1, "train_lora": 1, "cross_loss": 1, "route_eval": 1, "tiny_base": 1}
+THREADS = {"train_lora": 1, "cross_loss": 1, "route_eval": 1, "tiny_base": 1}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
     assert local_proc.returncode == 0, local_proc.stderr[-3000:]
 
     # Every job but the local `all` went through sbatch, the small ones bundled (group-components):
-    # the convert, embed_batch, embed and profile jobs of the 3 datasets as one cluster job, the 3 edge jobs as one.
+    # the 9 convert/embed/profile jobs of the 3 datasets as one cluster job, the 3 edge jobs as one.
     submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", out)
     sbatch_lines = [line for line in out.splitlines() if line.lstrip().startswith("sbatch call:")]
     assert len(submitted) == len(sbatch_lines) == 10, submitted
@@ -91,7 +91,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
     per_rule = {
         rule: sum(c.startswith(f"rule_{rule}") for c in comments)
         for rule in [
-            "datasets_convert_embed_embed_batch_profile",
+            "datasets_convert_embed_profile",
             "edges_edges",
             "graph",
             "tiny_base",
@@ -102,7 +102,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
         ]
     }
     assert per_rule == {
-        "datasets_convert_embed_embed_batch_profile": 1,
+        "datasets_convert_embed_profile": 1,
         "edges_edges": 1,
         "graph": 1,
         "tiny_base": 1,

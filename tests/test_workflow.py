@@ -156,7 +156,6 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
         extra.unlink()
     assert graph_jobs == {
         ("convert", "name=smoothies"),
-        ("embed_batch", "batch=0"),  # it embeds smoothies alone: the other three are up to date
         ("embed", "name=smoothies"),
         ("profile", "name=smoothies"),
         ("edges", "name=smoothies"),  # its pairs with the three datasets before it, and no other
@@ -182,7 +181,6 @@ def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
     jobs = planned_jobs(run_snakemake(workdir, "-n", *GRAPH_TARGET, check=True))
     assert jobs == {
         ("convert", "name=recipes"),
-        ("embed_batch", "batch=0"),
         ("embed", "name=recipes"),
         ("profile", "name=recipes"),
         ("edges", "name=recipes"),  # recipes-nutrition
@@ -259,8 +257,6 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
     assert jobs == {(stage, f"name={n}") for stage in ("embed", "profile", "edges") for n in NAMES} | {
-        ("embedding_settings", ""),  # the settings file every embedding job reads
-        ("embed_batch", "batch=0"),
         ("graph", ""),
         ("route_index", ""),
         ("route_eval", ""),

