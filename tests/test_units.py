@@ -129,3 +129,27 @@ def test_most_confused_pairs_are_the_largest_off_diagonal_counts(tmp_path):
     pairs = most_confused(confusion, names)
     bar_table(tmp_path / "c.png", "title", [p["true"] for p in pairs], [p["queries"] for p in pairs], ["x"] * 3)
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cross_loss_picture_lists_the_largest_gains_past_the_matrix_limit(tmp_path):
+    from gom.lm.transfer import _draw
+    from gom.matrices import MATRIX_LIMIT
+
+    n = MATRIX_LIMIT + 5
+    names = [f"d{i}" for i in range(n)]
+    pairs = select_pairs(names, np.eye(n), neighbours=2, sample=1, seed=0)
+    losses = {p: 1.0 + 0.01 * (p[0] + p[1]) for p in pairs}
+    base = {p: 3.0 for p in pairs}
+    _draw(tmp_path / "wide.png", names, losses, base)
+    _draw(
+        tmp_path / "small.png",
+        names[:3],
+        {(i, j): 1.0 for i in range(3) for j in range(3)},
+        {(i, j): 2.0 for i in range(3) for j in range(3)},
+    )
+    import cairocffi as cairo
+
+    wide = cairo.ImageSurface.create_from_png(str(tmp_path / "wide.png"))
+    small = cairo.ImageSurface.create_from_png(str(tmp_path / "small.png"))
+    assert wide.get_height() < 50 + 26 * 26 + 40  # 25 bars, not a 35 x 35 grid
+    assert small.get_width() > 3 * 90  # the heatmap: one 90-pixel column per dataset
