@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from gom import paths
-from gom.paths import batch_of, earlier_inputs, edge_targets, shard_members
+from gom.paths import earlier_inputs, edge_targets, shard_members
 from gom.config import FINETUNED, prepare
 from gom.errors import GomError
 
@@ -18,7 +18,6 @@ except GomError as error:
 NAMES = list(config["datasets"])
 METRICS = config["metrics"]["enabled"]
 SHARD_SIZE = config["metrics"]["shard_size"]
-BATCH_SIZE = config["embedding"]["datasets_per_job"]
 
 _name_pattern = "|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True))
 
@@ -63,12 +62,6 @@ def base_model_of(wildcards):
 def tiny_base_input(wildcards):
     """The workflow-built base, for datasets that train on it."""
     return [TINY_BASE] if base_model_of(wildcards) == TINY_BASE else []
-
-
-def embedding_cache(wildcards):
-    return paths.EMBEDDING_CACHE.format(
-        batch=batch_of(NAMES, wildcards.name, BATCH_SIZE)
-    )
 
 
 def shard_names(wildcards):

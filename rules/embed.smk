@@ -23,7 +23,6 @@ rule embed:
         mem_mb=4000,
         runtime=120,
     params:
-        cache=embedding_cache,
         settings=embedding_settings(),
     script:
         "../scripts/embed.py"

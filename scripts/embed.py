@@ -3,11 +3,11 @@ from _gom import run
 from gom import paths
 from gom.embedding.encode import embed_dataset
 
-# The batch's members come from the config, not from params: appending a dataset to a batch
-# must not change (and so re-run) the embed jobs of the datasets already in it.
+# The batch (its members and cache) comes from the config, not from params: appending,
+# removing or reordering datasets must not change, and so re-run, the embed jobs of others.
 names = list(snakemake.config["datasets"])
 size = snakemake.config["embedding"]["datasets_per_job"]
-start = paths.batch_of(names, snakemake.wildcards.name, size) * size
+batch = paths.batch_of(names, snakemake.wildcards.name, size)
 
 run(
     snakemake,
@@ -16,8 +16,8 @@ run(
     parquet=snakemake.input.parquet,
     embeddings=snakemake.output.embeddings,
     meta=snakemake.output.meta,
-    batch={n: paths.dataset_files(n) for n in names[start : start + size]},
-    cache=snakemake.params.cache,
+    batch={n: paths.dataset_files(n) for n in names[batch * size : (batch + 1) * size]},
+    cache=paths.EMBEDDING_CACHE.format(batch=batch),
     **snakemake.params.settings,
     threads=snakemake.threads,
 )

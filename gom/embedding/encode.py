@@ -8,6 +8,8 @@ so a laptop run needs no network.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -112,38 +114,40 @@ def embed_dataset(
 
     ``batch``: the files (``parquet``, ``embeddings``, ``meta``) of every dataset of its batch,
     itself included. Under the batch's lock, the vectors come from ``cache`` when they were made
-    there from the parquet as it is now with these settings; otherwise this job loads the model
-    and embeds, into ``cache``, itself and every other dataset of the batch whose embeddings
-    are out of date and whose parquet is ready, for their own jobs to take."""
+    there from the parquet as it is now with these settings (the model's files included);
+    otherwise this job loads the model and embeds, into ``cache``, itself and every other
+    dataset of the batch whose embeddings are out of date and whose parquet is ready, for their
+    own jobs to take."""
     settings = _settings(model, batch_size, max_seq_length, device)
     staged = _cached(cache, name)
     with _locked(cache):
         info = _current(parquet, staged["embeddings"], staged["meta"], settings)
         if info is None:
-            todo = {name: {"parquet": parquet, **staged}}
-            todo.update(
-                {
-                    other: {**d, **_cached(cache, other)}
-                    for other, d in batch.items()
-                    if other != name and _wanted(d, _cached(cache, other), settings)
-                }
-            )
-            info = _embed(todo, settings, device, threads)[name]
+            others = {
+                other: {**d, **_cached(cache, other)}
+                for other, d in batch.items()
+                if other != name and _wanted(d, _cached(cache, other), settings)
+            }
+            info = _embed(name, {"parquet": parquet, **staged}, others, settings, device, threads)
         os.replace(staged["embeddings"], embeddings)
+        write_json(meta, info)
         Path(staged["meta"]).unlink()
-    write_json(meta, info)
     return info
 
 
 @contextmanager
 def _locked(cache: str | Path):
-    """The batch's cache directory, held by one embed job at a time (flock; released on exit,
-    also when the job dies)."""
+    """The batch's cache directory, held by one embed job at a time (flock, released on exit,
+    also when the job dies). Where the file system has no flock, jobs go on unlocked: at worst
+    two of them embed the same datasets, each file still written whole."""
     import fcntl
 
     Path(cache).mkdir(parents=True, exist_ok=True)
     with open(Path(cache) / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError as error:
+            logging.getLogger("gom.embed").warning("no lock on %s (%s): embedding without one", cache, error)
         yield
 
 
@@ -160,9 +164,27 @@ def _wanted(dataset: Mapping, staged: Mapping, settings: dict) -> bool:
 
 
 def _settings(model: str, batch_size: int, max_seq_length: int | None, device: str) -> dict:
-    """What the vectors are made with besides the texts (the workflow's embedding settings: a
-    change to any of them re-runs every embed job, so the batch must embed again too)."""
-    return {"model": model, "batch_size": batch_size, "max_seq_length": max_seq_length, "device": device}
+    """What the vectors are made with besides the texts: the workflow's embedding settings and
+    the identity of the model's files (so a retrained fine-tuned embedder is a new model)."""
+    return {
+        "model": model,
+        "model_files": _model_identity(resolve_model(model)),
+        "batch_size": batch_size,
+        "max_seq_length": max_seq_length,
+        "device": device,
+    }
+
+
+def _model_identity(target: str) -> str:
+    """The name and size of every file of a local model directory, with its modification time
+    (cheap, and any rewrite changes it); a hub name stands for itself."""
+    root = Path(target)
+    if not root.is_dir():
+        return target
+    stats = sorted(
+        (str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()
+    )
+    return hashlib.sha256(repr(stats).encode()).hexdigest()
 
 
 def _cached(cache: str | Path, name: str) -> dict:
@@ -175,50 +197,76 @@ def _current(parquet, embeddings, meta, settings: dict) -> dict | None:
     parquet_sha256 = read_json(record_of(verified(parquet)))["sha256"]
     try:
         info = read_json(meta) if Path(meta).is_file() and Path(embeddings).is_file() else None
-    except GomError:
+        if (
+            not isinstance(info, dict)
+            or info.get("parquet_sha256") != parquet_sha256
+            or info.get("settings") != settings
+        ):
+            return None
+        return info if info.get("sha256") == sha256_file(embeddings) else None
+    except (GomError, OSError):  # e.g. deleted meanwhile by the start of that dataset's own job
         return None
-    if not isinstance(info, dict) or info.get("parquet_sha256") != parquet_sha256 or info.get("settings") != settings:
-        return None
-    return info if info.get("sha256") == sha256_file(embeddings) else None
 
 
-def _embed(datasets: Mapping[str, Mapping], settings: dict, device: str, threads: int | None) -> dict[str, dict]:
-    """Embed the ``text`` column of each dataset's ``parquet`` into its ``embeddings`` and
-    ``meta``, loading the model once for all of them."""
+def _texts(parquet) -> tuple[list[str], str]:
+    """(the ``text`` column, the parquet's sha256), both from one read of the file, which must
+    match the checksum its conversion recorded."""
+    import io
+
     import polars as pl
 
+    path = verified(parquet)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != read_json(record_of(path)).get("sha256"):
+        raise GomError(f"{path} changed while it was being read (a conversion running?): run again")
+    return pl.read_parquet(io.BytesIO(data), columns=["text"])["text"].to_list(), digest
+
+
+def _embed(
+    name: str, own: Mapping, others: Mapping[str, Mapping], settings: dict, device: str, threads: int | None
+) -> dict:
+    """Embed dataset ``name`` (``own``: its ``parquet`` and where its ``embeddings`` and ``meta``
+    go) and ``others`` alike, loading the model once; a dataset of ``others`` that cannot be
+    read now is left to its own job. Returns ``name``'s record."""
     set_threads(threads)
-    texts = {
-        name: pl.read_parquet(verified(d["parquet"]), columns=["text"])["text"].to_list()
-        for name, d in datasets.items()
-    }
+    texts = {name: _texts(own["parquet"])}
     start = time.perf_counter()
     st = load_model(settings["model"], device, settings["max_seq_length"])
     load_seconds = time.perf_counter() - start
     infos = {}
-    for name, d in datasets.items():
+    for dataset, d in {name: own, **others}.items():
+        try:
+            rows, digest = texts.pop(dataset, None) or _texts(d["parquet"])
+        except GomError as error:
+            logging.getLogger("gom.embed").info("left %s to its own job: %s", dataset, error)
+            continue
         began = time.perf_counter()
-        vectors = encode_unique(st, texts[name], batch_size=settings["batch_size"], progress=len(datasets) == 1)
+        vectors = encode_unique(st, rows, batch_size=settings["batch_size"], progress=not others)
         seconds = time.perf_counter() - began
         with atomic_path(d["embeddings"]) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, vectors)
-        n_unique = len(set(texts[name]))
-        infos[name] = {
-            "dataset": name,
-            "model": settings["model"],
-            "resolved": resolve_model(settings["model"]),
-            "device": str(st.device),
-            "rows": len(texts[name]),
-            "unique_texts": n_unique,
-            "dim": int(vectors.shape[1]),
-            "datasets_per_model_load": len(datasets),
-            "load_seconds": round(load_seconds, 3),
-            "encode_seconds": round(seconds, 3),
-            "texts_per_second": round(n_unique / max(seconds, 1e-9), 1),
-            "settings": settings,
-            "parquet_sha256": read_json(record_of(d["parquet"]))["sha256"],
-            "sha256": sha256_file(d["embeddings"]),
-        }
-        write_json(d["meta"], infos[name])
-    return infos
+        n_unique = len(set(rows))
+        infos[dataset] = (
+            d["meta"],
+            {
+                "dataset": dataset,
+                "model": settings["model"],
+                "resolved": resolve_model(settings["model"]),
+                "device": str(st.device),
+                "rows": len(rows),
+                "unique_texts": n_unique,
+                "dim": int(vectors.shape[1]),
+                "load_seconds": round(load_seconds, 3),
+                "encode_seconds": round(seconds, 3),
+                "texts_per_second": round(n_unique / max(seconds, 1e-9), 1),
+                "settings": settings,
+                "parquet_sha256": digest,
+                "sha256": sha256_file(d["embeddings"]),
+            },
+        )
+    for meta, info in infos.values():
+        info["datasets_per_model_load"] = len(infos)
+        write_json(meta, info)
+    return infos[name][1]

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from gom.device import pick_device
 from gom.drawing import bar_table, heatmap
 from gom.errors import GomError
 from gom.io import atomic_path, read_json, record_of, reference_from_file, sha256_file, verified, write_json
@@ -83,9 +84,12 @@ def cross_losses(
         for name in names
     ]
 
+    device = pick_device("auto", "cross-evaluation")
+
     def key(adapter: str | None, i: int, j: int) -> str:
-        """What the loss of adapter i (its base when ``adapter`` is None) on dataset j depends on."""
-        parts = [adapter, base_keys[base_of[i]], data_keys[j], settings[names[i]]["max_length"]]
+        """What the loss of adapter i (its base when ``adapter`` is None) on dataset j depends on:
+        dataset j's rows are cut at its own lora.max_length, and CUDA evaluates in bf16."""
+        parts = [adapter, base_keys[base_of[i]], data_keys[j], settings[names[j]]["max_length"], device]
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     cache = _read_cache(cache_path)
@@ -95,18 +99,15 @@ def cross_losses(
         wanted[key(None, i, j)] = (None, i, j)
     todo = {k: v for k, v in wanted.items() if k not in cache}
     if todo:
-        _evaluate(datasets, names, settings, base_of, todo, cache, cache_path)
+        _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, device)
     losses = {(i, j): cache[key(adapter_keys[i], i, j)] for i, j in pairs}
     base_losses = {(i, j): cache[key(None, i, j)] for i, j in pairs}
     return losses, base_losses, {"evaluated": len(todo), "from_cache": len(wanted) - len(todo)}
 
 
-def _evaluate(datasets, names, settings, base_of, todo, cache, cache_path) -> None:
+def _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, device) -> None:
     """Evaluate the ``todo`` losses (cache key -> (adapter or None, i, j)) into ``cache``, one
     base at a time; the cache is saved every 30 s and at the end."""
-    from gom.device import pick_device
-
-    device = pick_device("auto", "cross-evaluation")
     rows = _HeldOut(datasets)
     for base in dict.fromkeys(base_of[i] for _, i, _ in todo.values()):
         jobs = {k: v for k, v in todo.items() if base_of[v[1]] == base}
@@ -124,13 +125,19 @@ def _evaluate_on(base, jobs, names, datasets, settings, rows, device, cache, cac
     first = names[next(i for _, i, _ in jobs.values())]
     # trust_remote_code comes from the config only, never from a miniModel's gom.json.
     model, tokenizer = load_base(base, settings[first]["revision"], settings[first]["trust_remote_code"], device)
-    tokenized = {}
+    plain, tokenized = model, {}
 
     def loss(i: int, j: int) -> float:
-        s = settings[names[i]]
-        if (j, s["max_length"]) not in tokenized:
-            tokenized[j, s["max_length"]] = rows.tokenized(names[j], tokenizer, s["max_length"])
-        return evaluate(model, tokenized[j, s["max_length"]], tokenizer.pad_token_id, s["micro_batch_size"], device)
+        if j not in tokenized:  # dataset j's rows, cut at its own lora.max_length as in training
+            tokenized[j] = rows.tokenized(names[j], tokenizer, settings[names[j]]["max_length"])
+        mbs = settings[names[i]]["micro_batch_size"]
+        value = evaluate(model, tokenized[j], tokenizer.pad_token_id, mbs, device)
+        if not np.isfinite(value):
+            raise GomError(
+                f"cross-evaluation: {'the base' if model is plain else f'adapter {names[i]!r}'} gave a non-finite loss "
+                f"({value}) on dataset {names[j]!r}'s held-out rows; retrain it with a lower lora.lr"
+            )
+        return value
 
     for k, (adapter, i, j) in jobs.items():
         if adapter is None:
@@ -189,12 +196,15 @@ def _read_cache(path: str | Path) -> dict[str, float]:
 
 
 def _base_key(base: str, revision: str | None) -> str:
-    """What identifies a base: its weights' checksums when it is a directory, else name@revision."""
+    """What identifies a base: the checksums of its files (weights, config, tokenizer) when it is
+    a directory, else name@revision."""
     path = Path(base)
     if not path.is_dir():
         return f"{base}@{revision}"
-    files = sorted(path.glob("*.safetensors")) + [p for p in [path / "config.json"] if p.exists()]
-    return "dir:" + hashlib.sha256("".join(sha256_file(p) for p in files).encode()).hexdigest()
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    return (
+        "dir:" + hashlib.sha256("".join(f"{p.relative_to(path)}:{sha256_file(p)}" for p in files).encode()).hexdigest()
+    )
 
 
 def adapter_base(model_dir: str | Path, configured: str) -> str:
