@@ -143,6 +143,12 @@ def _rebuild(path) -> str:
 
 def verified(path: str | os.PathLike) -> Path:
     """``path``, after checking it against the sha256 its stage recorded; GomError if it changed since."""
+    verified_checksum(path)
+    return Path(path)
+
+
+def verified_checksum(path: str | os.PathLike) -> str:
+    """The sha256 that ``path``'s stage recorded, after checking the file against it (as ``verified``)."""
     path, record = Path(path), record_of(path)
     if not path.is_file():
         raise GomError(f"{path} is missing: {_rebuild(path)}")
@@ -160,7 +166,7 @@ def verified(path: str | os.PathLike) -> Path:
             f"{path} does not match the checksum recorded in {record} when it was written (it was "
             f"changed, replaced or truncated since): {_rebuild(path)}"
         )
-    return path
+    return expected
 
 
 def save_npz(path: str | os.PathLike, **arrays) -> None:

@@ -16,7 +16,7 @@ run(
     parquet=snakemake.input.parquet,
     embeddings=snakemake.output.embeddings,
     meta=snakemake.output.meta,
-    batch={n: paths.dataset_files(n) for n in names[batch * size : (batch + 1) * size]},
+    batch={n: paths.dataset_files(n) for n in paths.shard_members(names, batch, size)},
     cache=paths.EMBEDDING_CACHE.format(batch=batch),
     **snakemake.params.settings,
     threads=snakemake.threads,

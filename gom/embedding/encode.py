@@ -20,7 +20,7 @@ import numpy as np
 
 from gom.device import pick_device, set_threads
 from gom.errors import GomError, first_line
-from gom.io import atomic_path, read_json, record_of, sha256_file, verified, write_json
+from gom.io import atomic_path, read_json, sha256_file, verified_checksum, write_json
 
 DEFAULT_MODEL = "default"
 # Names that mean the bundled model, so a config naming it explicitly still works offline.
@@ -121,7 +121,7 @@ def embed_dataset(
     settings = _settings(model, batch_size, max_seq_length, device)
     staged = _cached(cache, name)
     with _locked(cache):
-        info = _current(parquet, staged["embeddings"], staged["meta"], settings)
+        info = _current(verified_checksum(parquet), staged["embeddings"], staged["meta"], settings)
         if info is None:
             others = {
                 other: {**d, **_cached(cache, other)}
@@ -153,14 +153,12 @@ def _locked(cache: str | Path):
 
 def _wanted(dataset: Mapping, staged: Mapping, settings: dict) -> bool:
     """Whether another dataset of the batch is worth embedding now: its parquet is ready and
-    neither its embeddings nor the cache hold vectors made from it with these settings."""
+    neither its embeddings nor the cache (``staged``) hold vectors made from it with these settings."""
     try:
-        return (
-            _current(dataset["parquet"], dataset["embeddings"], dataset["meta"], settings) is None
-            and _current(dataset["parquet"], staged["embeddings"], staged["meta"], settings) is None
-        )
+        parquet_sha256 = verified_checksum(dataset["parquet"])  # checked once, for both places
     except GomError:  # not converted yet (or being converted): its own job will see to it
         return False
+    return all(_current(parquet_sha256, d["embeddings"], d["meta"], settings) is None for d in (dataset, staged))
 
 
 def _settings(model: str, batch_size: int, max_seq_length: int | None, device: str) -> dict:
@@ -191,10 +189,9 @@ def _cached(cache: str | Path, name: str) -> dict:
     return {"embeddings": Path(cache) / f"{name}.npy", "meta": Path(cache) / f"{name}.json"}
 
 
-def _current(parquet, embeddings, meta, settings: dict) -> dict | None:
-    """The record ``meta`` when ``embeddings`` is intact and was made from ``parquet`` as it is
-    now (the checksum its conversion recorded) with ``settings``; None when anything differs."""
-    parquet_sha256 = read_json(record_of(verified(parquet)))["sha256"]
+def _current(parquet_sha256: str, embeddings, meta, settings: dict) -> dict | None:
+    """The record ``meta`` when ``embeddings`` is intact and was made from the parquet whose
+    checksum is ``parquet_sha256`` with ``settings``; None when anything differs."""
     try:
         info = read_json(meta) if Path(meta).is_file() and Path(embeddings).is_file() else None
         if (
@@ -215,11 +212,11 @@ def _texts(parquet) -> tuple[list[str], str]:
 
     import polars as pl
 
-    path = verified(parquet)
-    data = path.read_bytes()
+    expected = verified_checksum(parquet)
+    data = Path(parquet).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    if digest != read_json(record_of(path)).get("sha256"):
-        raise GomError(f"{path} changed while it was being read (a conversion running?): run again")
+    if digest != expected:
+        raise GomError(f"{parquet} changed while it was being read (a conversion running?): run again")
     return pl.read_parquet(io.BytesIO(data), columns=["text"])["text"].to_list(), digest
 
 

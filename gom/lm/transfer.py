@@ -26,7 +26,7 @@ import polars as pl
 from gom.device import pick_device
 from gom.drawing import bar_table, heatmap
 from gom.errors import GomError
-from gom.io import atomic_path, read_json, record_of, reference_from_file, sha256_file, verified, write_json
+from gom.io import atomic_path, read_json, reference_from_file, sha256_file, verified_checksum, write_json
 from gom.lm.generate import read_info, require_safetensors
 from gom.matrices import MATRIX_LIMIT, read_matrix
 
@@ -77,7 +77,7 @@ def cross_losses(
     adapter_keys = [sha256_file(Path(datasets[name]["model_dir"]) / "adapter_model.safetensors") for name in names]
     data_keys = [
         [
-            read_json(record_of(verified(datasets[name]["parquet"])))["sha256"],
+            verified_checksum(datasets[name]["parquet"]),
             datasets[name]["templates"],
             datasets[name]["split"],
         ]
@@ -93,15 +93,16 @@ def cross_losses(
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     cache = _read_cache(cache_path)
+    keys = {(i, j): (key(adapter_keys[i], i, j), key(None, i, j)) for i, j in pairs}  # adapter's, base's
     wanted = {}  # cache key -> (adapter index or None for the base, i, j)
-    for i, j in pairs:
-        wanted[key(adapter_keys[i], i, j)] = (i, i, j)
-        wanted[key(None, i, j)] = (None, i, j)
+    for (i, j), (adapter_key, base_key) in keys.items():
+        wanted[adapter_key] = (i, i, j)
+        wanted[base_key] = (None, i, j)
     todo = {k: v for k, v in wanted.items() if k not in cache}
     if todo:
         _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, device)
-    losses = {(i, j): cache[key(adapter_keys[i], i, j)] for i, j in pairs}
-    base_losses = {(i, j): cache[key(None, i, j)] for i, j in pairs}
+    losses = {p: cache[adapter_key] for p, (adapter_key, _) in keys.items()}
+    base_losses = {p: cache[base_key] for p, (_, base_key) in keys.items()}
     return losses, base_losses, {"evaluated": len(todo), "from_cache": len(wanted) - len(todo)}
 
 
