@@ -114,18 +114,44 @@ def _route(args) -> int:
     from gom.io import dumps
     from gom.routing.router import Router
 
-    results = Router(args.results, embedding_model=args.embedding_model).route([args.query], top_k=args.top_k)[0]
+    router = Router(args.results, embedding_model=args.embedding_model)
+    if args.explain:
+        explained = router.explain(args.query)
+        print(dumps(explained) if args.json else _explanation(explained))
+        return 0
+    results = router.route([args.query], top_k=args.top_k)[0]
     if args.json:
         print(dumps(results))
         return 0
     if results["abstained"]:
         print(
-            f"no suitable miniModel (best score {results['ranking'][0]['score']:.3f} < threshold {results['threshold']:.3f})"
+            f"no suitable miniModel (in-domain score {results['in_domain_score']:.3f} < threshold "
+            f"{results['threshold']:.3f})"
         )
     for i, r in enumerate(results["ranking"], 1):
         mark = " <- chosen" if r["model"] == results["choice"] else ""
         print(f"{i}. {r['model']:<24} {r['score']:.4f}{mark}")
     return 0
+
+
+def _explanation(explained: dict) -> str:
+    threshold = explained["threshold"]
+    verdict = f"chosen: {explained['choice']}" if explained["choice"] else "no suitable miniModel (the router abstains)"
+    lines = [
+        f"router: {explained['method']}; {verdict}",
+        f"in-domain score ({explained['abstain_score']}): {explained['in_domain_score']:.3f}"
+        + ("" if threshold is None else f", threshold {threshold:.3f}"),
+    ]
+    for d in explained["datasets"]:
+        role = "chosen" if d["rank"] == 1 else "runner-up"
+        lines.append(f"\n{d['rank']}. {d['model']} ({role}, score {d['score']:.4f})")
+        lines.append("   nearest training rows:")
+        for r in d["nearest_rows"]:
+            text = (r["text"] or "").replace("\n", " ")
+            lines.append(f"     {r['similarity']:.3f}  row {r['row']}: {text[:100]}{'...' if len(text) > 100 else ''}")
+        terms = ", ".join(f"{t['term']} ({t['weight']:+.3f})" for t in d["terms"]) or "none of the query's terms"
+        lines.append(f"   terms that raise its lexical score: {terms}")
+    return "\n".join(lines)
 
 
 def _ask(args) -> int:
@@ -221,6 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query(route, "query", "the text to route")
     route.add_argument("--top-k", type=positive_int, default=3)
     route.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    route.add_argument(
+        "--explain",
+        action="store_true",
+        help="show, for the chosen and the runner-up dataset, the nearest training rows and the terms that drove the score",
+    )
     route.add_argument(
         "--results", default=paths.ROUTING_DIR, help=f"the router's directory (default: {paths.ROUTING_DIR})"
     )

@@ -166,6 +166,7 @@ def resolve_dataset(config: Mapping, name: str, base_dir: str | Path | None = No
         "templates": train_templates(config, name),
         "lora": lora_settings(config, name),
         "split": split_of(config, name),
+        "validation": validation_of(config, name),
         "items_column": items_column(config, name),
     }
 
@@ -190,8 +191,16 @@ def warn_shared_files(sources: Mapping[str, list[dict]], base_dir: str | Path | 
 
 def split_of(config: Mapping, name: str) -> dict:
     """Dataset ``name``'s held-out split: ``{"fraction": ..., "seed": ...}``, the global ``split``
-    section with the dataset's own ``split:`` applied."""
-    return {**config["split"], **(config["datasets"][name].get("split") or {})}
+    section with the dataset's own ``split:`` applied. (The validation share is kept apart, in
+    ``validation_of``, so that changing it re-runs only what chooses on validation rows.)"""
+    merged = {**config["split"], **(config["datasets"][name].get("split") or {})}
+    return {k: merged[k] for k in ("fraction", "seed") if k in merged}
+
+
+def validation_of(config: Mapping, name: str) -> float:
+    """The share of dataset ``name``'s training rows set aside as validation rows."""
+    merged = {**config["split"], **(config["datasets"][name].get("split") or {})}
+    return merged.get("validation", 0.0)
 
 
 def items_column(config: Mapping, name: str) -> str:

@@ -38,6 +38,13 @@ ROUTING_DIR = "results/routing"
 ROUTER_INDEX = ROUTING_DIR + "/index.npz"
 ROUTER_EVAL = ROUTING_DIR + "/eval.json"
 ROUTER_CONFUSION = ROUTING_DIR + "/confusion.png"
+ROUTER_SELECTION = ROUTING_DIR + "/selection.json"  # what was chosen on validation rows, and why
+ROUTER_VALIDATION = ROUTING_DIR + "/validation.npz"  # the router's probabilities for the validation rows
+ROUTER_QUALITY = ROUTING_DIR + "/quality.json"  # routed loss against the oracle and the base
+# Routing's own embeddings, when routing.embedding is not the graph's model.
+ROUTING_EMBEDDINGS = ROUTING_DIR + "/embeddings/{name}.npy"
+ROUTING_EMBEDDINGS_META = ROUTING_DIR + "/embeddings/{name}.json"
+ROUTING_EMBEDDING_CACHE = ROUTING_DIR + "/embedding_batches/{batch}"
 
 EMBEDDER_EVAL = "results/embedder/eval.json"
 EMBEDDER_EVAL_TABLE = "results/embedder/eval.csv"
@@ -64,12 +71,20 @@ def batch_of(names: Sequence[str], name: str, size: int) -> int:
     return list(names).index(name) // size
 
 
-def dataset_files(name: str) -> dict[str, str]:
-    """A dataset's processed table, embeddings and their record."""
+# Where each embedding space keeps its vectors, records and batch caches.
+SPACES = {
+    "graph": (EMBEDDINGS, EMBEDDINGS_META, EMBEDDING_CACHE),
+    "routing": (ROUTING_EMBEDDINGS, ROUTING_EMBEDDINGS_META, ROUTING_EMBEDDING_CACHE),
+}
+
+
+def dataset_files(name: str, space: str = "graph") -> dict[str, str]:
+    """A dataset's processed table, and its embeddings and their record in ``space``."""
+    vectors, meta, _ = SPACES[space]
     return {
         "parquet": PROCESSED.format(name=name),
-        "embeddings": EMBEDDINGS.format(name=name),
-        "meta": EMBEDDINGS_META.format(name=name),
+        "embeddings": vectors.format(name=name),
+        "meta": meta.format(name=name),
     }
 
 

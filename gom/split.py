@@ -14,8 +14,8 @@ import numpy as np
 from gom.errors import GomError
 
 
-def _unit_hash(text: str, salt: bytes) -> float:
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=b"gom-split", salt=salt).digest()
+def _unit_hash(text: str, salt: bytes, person: bytes = b"gom-split") -> float:
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=person, salt=salt).digest()
     return int.from_bytes(digest, "big") / 2**64
 
 
@@ -45,6 +45,26 @@ def split_mask(name: str, texts: list[str], split: dict) -> np.ndarray:
     mask = eval_mask(texts, split["fraction"], split.get("seed", 0))
     if mask.all() or not mask.any():
         refuse_unsplittable(name, len(texts), len(set(texts)))
+    return mask
+
+
+def validation_mask(texts: list[str], held: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
+    """Boolean mask of the validation rows: training rows (not ``held``) whose hash under another
+    personalisation (salted by the split's ``seed``) falls below ``fraction`` (``split.validation``).
+    Like the held-out split it is stateless and puts identical texts on the same side; a dataset with two distinct training texts or more
+    gives at least one validation row and keeps at least one training row, one with fewer gives none."""
+    train = np.flatnonzero(~held)
+    mask = np.zeros(len(texts), dtype=bool)
+    if not fraction or len({texts[i] for i in train}) < 2:
+        return mask
+    salt = seed.to_bytes(16, "big")
+    scores = np.fromiter((_unit_hash(texts[i], salt, b"gom-valid") for i in train), dtype=np.float64, count=len(train))
+    chosen = scores < fraction
+    if not chosen.any():
+        chosen = scores == scores.min()
+    elif chosen.all():
+        chosen = scores != scores.max()
+    mask[train[chosen]] = True
     return mask
 
 

@@ -126,6 +126,7 @@ def training_outputs():
         paths.CROSS_LOSS,
         paths.CROSS_LOSS_PICTURE,
         paths.EDGE_VALIDITY,
+        paths.ROUTER_QUALITY,
     ]
 
 
@@ -142,6 +143,8 @@ def split_of_dataset(wildcards):
 def routing_outputs():
     return [
         paths.ROUTER_INDEX,
+        paths.ROUTER_SELECTION,
+        paths.ROUTER_VALIDATION,
         paths.ROUTER_EVAL,
         paths.ROUTER_CONFUSION,
     ]
@@ -156,16 +159,45 @@ def embedding_model():
     return EMBEDDER if model == FINETUNED else model
 
 
+def routing_model():
+    """What routing embeds with: routing.embedding, or the graph's model when it is null."""
+    model = config["routing"]["embedding"]
+    if model is None:
+        return embedding_model()
+    return EMBEDDER if model == FINETUNED else model
+
+
+def _is_embedder(model):
+    return Path(model).resolve() == Path(EMBEDDER).resolve()
+
+
 def embedder_input(wildcards=None):
     """The fine-tuned embedder as an input, when it is the model in use, so switching re-runs exactly its dependents."""
-    model = embedding_model()
-    return [EMBEDDER] if Path(model).resolve() == Path(EMBEDDER).resolve() else []
+    return [EMBEDDER] if _is_embedder(embedding_model()) else []
 
 
-def embedding_settings():
-    """The embedding keys that change what routing computes (not the fine-tuning ones)."""
+def routing_embedder_input(wildcards=None):
+    return [EMBEDDER] if _is_embedder(routing_model()) else []
+
+
+def embedding_settings(model=None):
+    """The embedding keys that change what embedding computes (not the fine-tuning ones)."""
     keys = ("batch_size", "max_seq_length", "device")
-    return {"model": embedding_model(), **{k: config["embedding"][k] for k in keys}}
+    return {
+        "model": model or embedding_model(),
+        **{k: config["embedding"][k] for k in keys},
+    }
+
+
+def off_domain_file(wildcards=None):
+    """The user's off-domain queries, as an input so that editing them re-runs routing."""
+    path = config["routing"]["off_domain"]
+    return [path] if path else []
+
+
+# Routing reads the graph's embeddings when it uses the same model, else its own.
+ROUTING_SPACE = "graph" if routing_model() == embedding_model() else "routing"
+ROUTING_VECTORS = paths.SPACES[ROUTING_SPACE][0]
 
 
 def finetune_pair_file(wildcards=None):
@@ -175,7 +207,7 @@ def finetune_pair_file(wildcards=None):
 
 def embedder_outputs():
     """Fine-tuning is evaluated whenever the workflow uses the fine-tuned model."""
-    return [paths.EMBEDDER_EVAL] if embedder_input() else []
+    return [paths.EMBEDDER_EVAL] if embedder_input() or routing_embedder_input() else []
 
 
 def graph_outputs():

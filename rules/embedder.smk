@@ -17,7 +17,7 @@ rule finetune_embedder:
         mem_mb=16000,
         runtime=240,
     params:
-        datasets=records("split"),
+        datasets=records("split", "validation"),
         settings=config["embedding"]["finetune"],
     script:
         "../scripts/finetune_embedder.py"
@@ -45,7 +45,7 @@ rule embedder_eval:
         mem_mb=8000,
         runtime=120,
     params:
-        datasets=records("split"),
+        datasets=records("split", "validation"),
         settings=config["embedding"]["finetune"],
         routing=config["routing"],
     script:

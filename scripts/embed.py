@@ -8,6 +8,7 @@ from gom.embedding.encode import embed_dataset
 names = list(snakemake.config["datasets"])
 size = snakemake.config["embedding"]["datasets_per_job"]
 batch = paths.batch_of(names, snakemake.wildcards.name, size)
+space = "routing" if snakemake.rule == "embed_routing" else "graph"  # the graph's embeddings, or routing's own
 
 run(
     snakemake,
@@ -16,8 +17,8 @@ run(
     parquet=snakemake.input.parquet,
     embeddings=snakemake.output.embeddings,
     meta=snakemake.output.meta,
-    batch={n: paths.dataset_files(n) for n in paths.shard_members(names, batch, size)},
-    cache=paths.EMBEDDING_CACHE.format(batch=batch),
+    batch={n: paths.dataset_files(n, space) for n in paths.shard_members(names, batch, size)},
+    cache=paths.SPACES[space][2].format(batch=batch),
     **snakemake.params.settings,
     threads=snakemake.threads,
 )

@@ -1,14 +1,17 @@
 from _gom import per_dataset, run
 
-from gom.routing.index import build_index
+from gom.routing.select import build_router
 
 run(
     snakemake,
-    build_index,
+    build_router,
     datasets=per_dataset(
         snakemake.params.datasets, parquet=snakemake.input.parquets, embeddings=snakemake.input.embeddings
     ),
     model=snakemake.params.model,
-    k=snakemake.params.k,
-    out=snakemake.output[0],
+    settings=snakemake.params.settings,
+    embed_settings=snakemake.params.embedding,
+    out=snakemake.output.index,
+    out_selection=snakemake.output.selection,
+    out_validation=snakemake.output.validation,
 )

@@ -440,3 +440,22 @@ def test_a_diverging_loss_stops_training_with_a_message(data, tmp_path):
     ):
         _train(data, tmp_path / "m", settings={"lr": 1e30, "epochs": 4})
     assert not (tmp_path / "m").exists()
+
+
+def test_example_losses_are_each_rows_own_evaluation(trained, data):
+    """Routing quality scores rows one by one: each row's loss is what evaluate gives it alone."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from gom.lm.data import load_rows, render_pairs
+    from gom.lm.trainer import evaluate, example_losses
+
+    out, _, _ = trained
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(data / "base"), out).eval()
+    tok = AutoTokenizer.from_pretrained(out)
+    table, held = load_rows("qa", data / "qa.parquet", TEMPLATES, SPLIT)
+    examples = tokenize("qa", render_pairs("qa", table, TEMPLATES), np.flatnonzero(held).tolist()[:6], tok, 64)
+    losses = example_losses(model, examples, tok.pad_token_id, 4, "cpu")
+    assert losses.shape == (len(examples),) and np.isfinite(losses).all()
+    for example, loss in zip(examples, losses):
+        assert loss == pytest.approx(evaluate(model, [example], tok.pad_token_id, 1, "cpu"), abs=1e-4)

@@ -7,7 +7,7 @@ import pytest
 from gom.config import lora_settings, prepare
 from gom.errors import GomError
 from gom.lm.transfer import edge_validity, select_pairs
-from gom.routing.index import Index
+from gom.routing.index import Choice, Index
 from gom.routing.router import Router
 from gom.templates import fields, render
 
@@ -77,12 +77,19 @@ class _Encoder:
 def test_the_runtime_router_abstains_below_its_threshold():
     eye = np.eye(2, dtype=np.float32)
     router = Router.__new__(Router)
-    router.index = Index(["a", "b"], "default", eye, eye, np.array([0, 1]), method="centroid", threshold=0.5)
+    router.index = Index(
+        ["a", "b"],
+        "default",
+        eye,
+        eye,
+        np.array([0, 1]),
+        choice=Choice("centroid", abstain_score="centroid", threshold=0.5),
+    )
     router.model = _Encoder({"near a": np.array([0.9, 0.1]), "between": np.array([0.6, 0.6]) / np.sqrt(0.72)})
     near, between = router.route(["near a", "between"], top_k=2)
     assert near["choice"] == "a" and not near["abstained"] and [r["model"] for r in near["ranking"]] == ["a", "b"]
     assert between["choice"] == "a" and not between["abstained"]  # 0.707 > 0.5
-    router.index.threshold = 0.8
+    router.index.choice.threshold = 0.8
     between = router.route(["between"], top_k=1)[0]
     assert between["abstained"] and between["choice"] is None and between["threshold"] == 0.8
 

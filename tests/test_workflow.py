@@ -114,6 +114,20 @@ def test_router_is_accurate_and_the_cli_uses_it(done):
     )
     off = json.loads(gom(workdir, "route", "Which port does an HTTPS server listen on by default?", "--json").stdout)
     assert off["abstained"] and off["choice"] is None
+    explained = gom(workdir, "route", "white rum, lime juice, mint leaves, soda water", "--explain")
+    assert explained.returncode == 0, explained.stderr
+    text = explained.stdout
+    assert "chosen: cocktails" in text and "1. cocktails (chosen" in text and "2. " in text and "(runner-up" in text
+    assert text.count("nearest training rows:") == 2 and "terms that raise its lexical score:" in text
+    assert "lime" in text and "rum" in text
+    as_json = json.loads(gom(workdir, "route", "white rum, lime juice", "--explain", "--json").stdout)
+    assert [d["model"] for d in as_json["datasets"]][0] == "cocktails" and len(as_json["datasets"]) == 2
+    quality = json.loads((workdir / "results/routing/quality.json").read_text())
+    assert quality["percent_of_oracle"] >= 90 and quality["base_loss"] > quality["oracle_loss"], quality
+    assert quality["held_out_rows"] == report["n_queries"] and quality["composition"]["why"]
+    # Every choice was made on validation rows, and eval.json says so beside the held-out numbers.
+    assert "validation rows" in report["chosen_on"] and report["validation"]["top1_accuracy"] >= 0.9
+    assert report["abstain"]["off_domain_queries"] >= 100 and report["abstain"]["off_domain_abstain_rate"] >= 0.9
     ask = gom(workdir, "ask", "carrot, onion, celery, thyme, chicken stock", "--max-new-tokens", "20")
     assert ask.returncode == 0 and ask.stdout.strip() and "[recipes, score" in ask.stderr, ask.stderr
     ask = gom(workdir, "ask", "Which port does an HTTPS server listen on by default?", "--max-new-tokens", "5")
@@ -253,6 +267,17 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
     assert "eval.csv" in (workdir / "report.html").read_text(errors="replace")
 
     config = yaml.safe_load((workdir / "config.yaml").read_text())
+    # Routing alone on the fine-tuned embedder: its own embeddings and the router re-run, the graph does not.
+    config["routing"] = {"embedding": "finetuned"}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
+    assert jobs == {("embed_routing", f"name={n}") for n in NAMES} | {
+        ("route_index", ""),
+        ("route_eval", ""),
+        ("route_quality", ""),
+        ("all", ""),
+    }
+    del config["routing"]
     config["embedding"] = {**config.get("embedding", {}), "model": "finetuned"}
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
@@ -260,6 +285,7 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
         ("graph", ""),
         ("route_index", ""),
         ("route_eval", ""),
+        ("route_quality", ""),
         ("cross_loss", ""),
         ("all", ""),
     }

@@ -27,11 +27,13 @@ log = logging.getLogger("gom.embedder")
 
 
 def routing_scores(model, splits: dict, k: int, method: str, label: str | None = None, batch_size: int = 64) -> dict:
-    """Held-out routing top-1 with ``model``: both routers of ``gom.routing.index`` built from the training
-    rows' embeddings, asked for the held-out rows' datasets (and labels, when grouping by one)."""
+    """Held-out routing top-1 with ``model``: the centroid and knn routers of ``gom.routing.index``
+    built from the training rows' embeddings, asked for the held-out rows' datasets (and labels,
+    when grouping by one). ``routing_top1`` is the router ``method`` names (knn for 'auto', and
+    for the routers that are not vector-only; no choice is made on these rows)."""
     from gom.embedding.encode import encode_unique
-    from gom.routing.evaluate import choose_method, compare_methods, stack_queries
     from gom.routing.index import Index
+    from gom.routing.metrics import accuracy
 
     names = list(splits)
     vectors = {
@@ -40,11 +42,13 @@ def routing_scores(model, splits: dict, k: int, method: str, label: str | None =
     }
     out = {}
     index = Index.from_rows(names, [vectors[n][~splits[n][1]] for n in names], model="", k=k)
-    per_method = compare_methods(index, *stack_queries([vectors[n][splits[n][1]] for n in names]))
-    for m, result in per_method.items():
+    held = [vectors[n][splits[n][1]] for n in names]
+    queries, truth = np.concatenate(held), np.concatenate([np.full(len(rows), i) for i, rows in enumerate(held)])
+    for m in ("centroid", "knn"):
+        result = accuracy(index.scores(queries, m), truth, names)
         out[f"routing_top1_{m}"] = result["top1_accuracy"]
         out[f"routing_balanced_{m}"] = result["balanced_accuracy"]
-    out["routing_top1"] = per_method[choose_method(per_method, method)]["top1_accuracy"]
+    out["routing_top1"] = out["routing_top1_centroid" if method == "centroid" else "routing_top1_knn"]
     if label:
         labels = {
             n: np.array([None if v is None else str(v) for v in df[label].to_list()], dtype=object)
@@ -144,7 +148,8 @@ def evaluate_embedder(
     results = {}
     for which, path in (("frozen", settings["base"]), ("finetuned", str(finetuned))):
         model = load_model(path, settings["device"], settings["max_seq_length"])
-        scores = routing_scores(model, splits, routing["k"], routing["method"], label)
+        k = routing["k"] if isinstance(routing["k"], int) else routing["k"][0]
+        scores = routing_scores(model, splits, k, routing["method"], label)
         if split is not None:
             scores.update(pair_scores(model, split, settings["data"]))
         results[which] = scores

@@ -20,7 +20,7 @@ import polars as pl
 
 from gom.errors import GomError, require_columns
 from gom.io import verified
-from gom.split import eval_mask, split_mask
+from gom.split import eval_mask, split_mask, validation_mask
 
 
 @dataclass
@@ -34,13 +34,18 @@ class Split:
 
 
 def dataset_splits(datasets: Mapping[str, Mapping], columns=("text",)) -> dict[str, tuple[pl.DataFrame, np.ndarray]]:
-    """{dataset: (its processed rows, held-out mask)} by the shared split (each record's ``parquet``, ``split``)."""
+    """{dataset: (its processed rows, held-out mask)} by the shared split (each record's ``parquet``,
+    ``split`` and ``validation``). The validation rows (``split.validation``) are left out altogether: routing
+    measures on them whether the fine-tuned embedder helps, so it must never train on them."""
     out = {}
     for name, dataset in datasets.items():
         parquet, split = dataset["parquet"], dataset["split"]
         df = pl.read_parquet(verified(parquet))
         require_columns(df.columns, columns, f"dataset '{name}' ({parquet})", "embedding.finetune.label_column")
-        out[name] = (df, split_mask(name, df["text"].to_list(), split))
+        texts = df["text"].to_list()
+        held = split_mask(name, texts, split)
+        keep = ~validation_mask(texts, held, dataset.get("validation", 0.0), split.get("seed", 0))
+        out[name] = (df.filter(pl.Series(keep)), held[keep])
     return out
 
 

@@ -54,6 +54,26 @@ def evaluate(model, examples: list[Example], pad_id: int, micro_batch_size: int,
     return total / max(tokens, 1)
 
 
+def example_losses(model, examples: list[Example], pad_id: int, micro_batch_size: int, device: str) -> np.ndarray:
+    """Each example's mean cross-entropy per supervised token (in ``examples`` order)."""
+    import torch
+
+    out = np.zeros(len(examples))
+    model.eval()
+    with torch.no_grad():
+        for batch in length_grouped_batches([len(e.input_ids) for e in examples], micro_batch_size, 0, 0):
+            ids, mask, labels = (t.to(device) for t in collate([examples[i] for i in batch], pad_id))
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
+                logits = model(input_ids=ids, attention_mask=mask).logits
+            target = labels[:, 1:]
+            token_loss = torch.nn.functional.cross_entropy(
+                logits[:, :-1].float().transpose(1, 2), target, ignore_index=IGNORE, reduction="none"
+            )
+            counts = (target != IGNORE).sum(dim=1).clamp(min=1)
+            out[batch] = (token_loss.sum(dim=1) / counts).cpu().numpy()
+    return out
+
+
 def train_step(model, micro_batches, optimizer, device: str, clip: float | None = None) -> dict:
     """One optimiser step over collated micro-batches (gradients accumulated), used by the trainer
     and the throughput benchmark alike; returns the step's loss and token counts."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import torch
 
 from gom import paths
 from gom.errors import GomError
 from gom.io import reference_from_file
-from gom.routing.index import load_index
+from gom.routing.index import ABSTAIN_MEANING, load_index
 
 
 class Router:
@@ -24,15 +25,15 @@ class Router:
         from gom.embedding.encode import load_model
 
         results_dir = Path(results_dir)
-        self.index = load_index(results_dir / "index.npz", results_dir / "eval.json")
+        self.index = load_index(results_dir / "index.npz")
         model = embedding_model or reference_from_file(
             self.index.model,
             f"the router index {results_dir / 'index.npz'}",
             f"pass --embedding-model {self.index.model} to use it",
         )
         self.model = load_model(model, device)
-        # The knn product, one query at a time, runs in torch (rows as dim x rows, contiguous):
-        # numpy's BLAS threads spinning beside torch's doubled the query time on 2 cores.
+        # The product with the index rows, one query at a time, runs in torch (rows as dim x rows,
+        # contiguous): numpy's BLAS threads spinning beside torch's doubled the query time on 2 cores.
         self._rows = torch.from_numpy(np.ascontiguousarray(self.index.vectors.T))
         dim = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)()
         if dim is not None and dim != self.index.centroids.shape[1]:
@@ -46,24 +47,86 @@ class Router:
         with torch.inference_mode():
             return (torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32)) @ self._rows).numpy()
 
-    def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
+    def _score(self, queries: list[str]):
         vectors = self.model.encode(
             queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=64
         )
-        scores = self.index.scores(vectors, row_similarities=self._similarities)
+        choice = self.index.choice
+        needs_rows = choice.router == "knn" or choice.abstain_score in ("nearest_row", "nearest_rows")
+        sims = self._similarities(vectors) if needs_rows else None
+        scores = self.index.scores(vectors, texts=queries, sims=sims)
+        return vectors, sims, scores, self.index.in_domain(vectors, scores, sims)
+
+    def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
+        _, _, scores, in_domain = self._score(queries)
+        threshold = self.index.choice.threshold
         out = []
-        for q, row in zip(queries, scores):
+        for q, row, fit in zip(queries, scores, in_domain):
             order = np.argsort(-row)[:top_k]
-            best = float(row[order[0]])
-            abstain = self.index.threshold is not None and best < self.index.threshold
+            abstain = threshold is not None and fit < threshold
             out.append(
                 {
                     "query": q,
                     "choice": None if abstain else self.index.names[order[0]],
                     "abstained": bool(abstain),
-                    "threshold": self.index.threshold,
+                    "in_domain_score": float(fit),
+                    "threshold": threshold,
                     "method": self.index.method,
                     "ranking": [{"model": self.index.names[i], "score": float(row[i])} for i in order],
                 }
             )
         return out
+
+    def explain(self, query: str, rows: int = 3, terms: int = 8, processed: str = paths.PROCESSED) -> dict:
+        """Why the router ranks the query as it does: for the chosen and the runner-up dataset,
+        its nearest training rows (text from the processed tables) and the query's terms that
+        raise its lexical score most."""
+        vectors, sims, scores, in_domain = self._score([query])
+        sims = self._similarities(vectors) if sims is None else sims
+        order = np.argsort(-scores[0])[:2]
+        index, choice = self.index, self.index.choice
+        explained = []
+        for rank, d in enumerate(order):
+            name = index.names[d]
+            members = np.flatnonzero(index.labels == d)
+            nearest = members[np.argsort(-sims[0, members])[:rows]]
+            explained.append(
+                {
+                    "rank": rank + 1,
+                    "model": name,
+                    "score": float(scores[0, d]),
+                    "nearest_rows": [
+                        {"similarity": round(float(sims[0, i]), 4), **self._row_text(name, i, processed)}
+                        for i in nearest
+                    ],
+                    "terms": index.lexical.terms(query, int(d), terms) if index.lexical is not None else [],
+                }
+            )
+        threshold = choice.threshold
+        return {
+            "query": query,
+            "method": choice.router,
+            "choice": None if threshold is not None and in_domain[0] < threshold else index.names[order[0]],
+            "in_domain_score": float(in_domain[0]),
+            "abstain_score": ABSTAIN_MEANING[choice.abstain_score],
+            "threshold": threshold,
+            "datasets": explained,
+        }
+
+    def _row_text(self, name: str, i: int, processed: str) -> dict:
+        if self.index.rows is None:
+            return {"row": None, "text": None}
+        number = int(self.index.rows[i])
+        path = Path(processed.format(name=name))
+        if not hasattr(self, "_tables"):
+            self._tables = {}
+        if name not in self._tables:
+            if not path.exists():
+                raise GomError(
+                    f"--explain reads the training rows' texts from {path}, which is missing: re-run convert"
+                )
+            self._tables[name] = pl.read_parquet(path, columns=["text"])["text"]
+        table = self._tables[name]
+        if number >= len(table):
+            raise GomError(f"{path} has {len(table)} rows, the router index names row {number}: rebuild the router")
+        return {"row": number, "text": table[number]}
