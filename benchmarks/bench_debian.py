@@ -8,8 +8,12 @@ A dataset is one section (`contrib/` and `non-free/` prefixes dropped) with at l
 one; at most `--max-rows` rows per section are kept, sampled with a fixed seed (`--seed`).
 
 Prints the wall time of each stage (the real `snakemake` runs, process start-up included),
-the routing numbers of `results/routing/eval.json` and the communities of the graph; copies
-the pictures to `--pictures` when given.
+the routing numbers of `results/routing/eval.json` (what was chosen on validation rows, every
+router's held-out accuracy at its validation-chosen settings, abstention on the held-out rows
+and the off-domain test half) and the communities of the graph; copies the pictures to
+`--pictures` when given. Then routing is switched to the fine-tuned embedder
+(`routing.embedding: finetuned`), which re-runs only the fine-tuning, routing's own embeddings
+and the router, and the same numbers are printed for it, with one-query latency for both.
 
 Run: apt-get update && python benchmarks/bench_debian.py [--workdir DIR] [--pictures docs/]
 """
@@ -80,6 +84,25 @@ def snakemake(workdir: Path, *targets: str) -> float:
     return time.perf_counter() - start
 
 
+def routing_numbers(workdir: Path, label: str) -> dict:
+    """Print and return the router's report and its one-query latency on held-out texts."""
+    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _routing import latency_table, report_summary, route_latency
+
+    from gom.split import eval_mask
+
+    report = json.loads((workdir / "results/routing/eval.json").read_text())
+    print(report_summary(report, label))
+    texts = []
+    for parquet in sorted((workdir / "datasets/processed").glob("*.parquet")):
+        rows = pl.read_parquet(parquet)["text"].to_list()
+        texts += [t for t, h in zip(rows, eval_mask(rows, 0.1)) if h]
+    latency = route_latency(workdir / "results/routing", random.Random(0).sample(texts, min(200, len(texts))))
+    print(latency_table(latency))
+    return {"eval": report, "latency": latency}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-rows", type=int, default=100)
@@ -88,6 +111,7 @@ def main():
     parser.add_argument("--workdir", type=Path, help="keep the working directory here (default: a temporary one)")
     parser.add_argument("--pictures", type=Path, help="copy the graph and community pictures here")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--frozen-only", action="store_true", help="skip the fine-tuned routing embedder (7+ minutes)")
     args = parser.parse_args()
     dump = subprocess.run(["apt-cache", "dumpavail"], capture_output=True, text=True, check=True).stdout
     data = sections(dump, args.min_rows, args.max_rows, args.seed)
@@ -110,12 +134,7 @@ def main():
         }
         for stage, seconds in times.items():
             print(f"{stage}: {seconds:.0f} s (real workflow, {len(data)} datasets, 2 cores)")
-        routing = json.loads((workdir / "results/routing/eval.json").read_text())
-        print(
-            f"routing ({routing['method']}): top-1 {routing['top1_accuracy']:.3f}, top-3 {routing['top3_accuracy']:.3f}, "
-            f"balanced {routing['balanced_accuracy']:.3f} on {routing['n_queries']} held-out rows; "
-            + ", ".join(f"{m} top-1 {r['top1_accuracy']:.3f}" for m, r in routing["methods"].items())
-        )
+        routing = {"frozen": routing_numbers(workdir, "frozen embedder (the graph's)")}
         found = json.loads((workdir / "results/graph/communities.json").read_text())
         members = pl.read_csv(workdir / "results/graph/communities.csv")
         print(
@@ -129,6 +148,17 @@ def main():
             args.pictures.mkdir(parents=True, exist_ok=True)
             for name in ("communities.png", f"graph_{found['metric']}.png"):
                 shutil.copy(workdir / "results/graph" / name, args.pictures / f"debian_{name}")
+        if not args.frozen_only:
+            config["routing"] = {"embedding": "finetuned"}
+            (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+            times["fine-tune the routing embedder + its embeddings + router"] = snakemake(
+                workdir, "results/routing/eval.json"
+            )
+            print(f"switching routing to the fine-tuned embedder: {times[list(times)[-1]]:.0f} s (real workflow)")
+            fine = workdir / "logs/benchmarks/finetune_embedder.tsv"
+            if fine.exists():
+                print(f"  of which fine-tuning: {float(fine.read_text().splitlines()[1].split()[0]):.0f} s")
+            routing["finetuned"] = routing_numbers(workdir, "fine-tuned routing embedder")
         if args.json:
             args.json.write_text(
                 json.dumps(

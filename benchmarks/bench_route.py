@@ -1,9 +1,10 @@
-"""Routing latency on CPU: one query at a time (embedding included) and 1,000 queries batched.
+"""Routing on the sample data: what validation chose, held-out accuracy and abstention, and
+latency on CPU: one query at a time (embedding included) and 1,000 queries batched, per router.
 
 Builds the router on the sample datasets with the real workflow (in a temporary directory),
 loads it once, then times queries taken from the datasets' held-out rows.
 
-Run: python benchmarks/bench_route.py [--threads 2] [--json out.json]
+Run: python benchmarks/bench_route.py [--threads 2] [--quality] [--json out.json]
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _routing import latency_table, report_summary, route_latency  # noqa: E402
 
 
 def main():
@@ -29,13 +32,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--single", type=int, default=300, help="single queries timed")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--quality", action="store_true", help="also train the miniModels and score routing against the oracle"
+    )
     args = parser.parse_args()
 
     import polars as pl
-    import torch
-
-    torch.set_num_threads(args.threads)
-    from gom.routing.router import Router
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -53,6 +55,7 @@ def main():
                 "--cores",
                 str(args.threads),
                 "results/routing/eval.json",
+                *(["results/routing/quality.json"] if args.quality else []),
             ],
             check=True,
             capture_output=True,
@@ -65,36 +68,27 @@ def main():
         ]
         rng = np.random.default_rng(0)
         queries = [texts[i] for i in rng.integers(0, len(texts), size=1000)]
-        results = {"threads": args.threads}
-        for method in ("centroid", "knn"):
-            router = Router(tmp / "results/routing", device="cpu")
-            router.index.method = method
-            router.route(queries[:20])  # warm-up
-            latencies = []
-            for q in queries[: args.single]:
-                start = time.perf_counter()
-                router.route([q])
-                latencies.append(1000 * (time.perf_counter() - start))
-            start = time.perf_counter()
-            router.route(queries)
-            batched = time.perf_counter() - start
-            results[method] = {
-                "p50_ms": float(np.percentile(latencies, 50)),
-                "p95_ms": float(np.percentile(latencies, 95)),
-                "batched_1000_s": batched,
-                "batched_queries_per_s": 1000 / batched,
-            }
-        results["chosen"] = json.loads((tmp / "results/routing/eval.json").read_text())["method"]
+        report = json.loads((tmp / "results/routing/eval.json").read_text())
+        print(report_summary(report, "sample data"))
+        quality = None
+        if args.quality:
+            quality = json.loads((tmp / "results/routing/quality.json").read_text())
+            print(
+                f"routed loss {quality['routed_loss']:.3f}, oracle {quality['oracle_loss']:.3f}, base "
+                f"{quality['base_loss']:.3f}: {quality['percent_of_oracle']:.1f}% of the oracle's gain; composition: "
+                f"{quality['composition']['why']} ({quality['composition']['validation_rows_unsure']} unsure rows)"
+            )
+        results = {
+            "eval": report,
+            "quality": quality,
+            "threads": args.threads,
+            **route_latency(tmp / "results/routing", queries[: args.single], threads=args.threads),
+        }
     print(
         f"\n## routing latency on CPU ({args.threads} threads), embedding included; chosen router: {results['chosen']}"
     )
-    print(f"{'router':<10} {'p50 ms':>8} {'p95 ms':>8} {'1000 batched s':>15} {'queries/s':>10}")
-    for method in ("centroid", "knn"):
-        r = results[method]
-        print(
-            f"{method:<10} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['batched_1000_s']:>15.2f} {r['batched_queries_per_s']:>10.0f}"
-        )
-    print("goal: p50 at most 20 ms on 2 cores")
+    print(latency_table(results))
+    print("goal: p50 at most 20 ms on 2 cores with the chosen router")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -33,6 +33,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _routing import route_latency  # noqa: E402
 
 TARGETS = ["results/graph/graph.graphml", "results/routing/eval.json"]
 
@@ -87,27 +90,12 @@ def planned(out: str) -> dict[str, int]:
     return table
 
 
-def route_latency(workdir: Path, queries: int = 200) -> dict:
+def scale_latency(workdir: Path, queries: int = 200) -> dict:
     """p50/p95 of one query at a time through the runtime router (embedding included; a function
     timing in this process), and the wall time of `gom neighbours` (a whole CLI process)."""
-    import torch
-
-    from gom.routing.router import Router
-
-    torch.set_num_threads(2)
     texts = pl.read_parquet(next((workdir / "datasets/processed").glob("*.parquet")))["text"].to_list()
     texts = (texts * (queries // max(len(texts), 1) + 1))[:queries]
-    out = {}
-    for method in ("centroid", "knn"):
-        router = Router(workdir / "results/routing", device="cpu")
-        router.index.method = method
-        router.route(texts[:10])  # warm-up
-        times = []
-        for text in texts:
-            start = time.perf_counter()
-            router.route([text])
-            times.append(1000 * (time.perf_counter() - start))
-        out[method] = {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
+    out = route_latency(workdir / "results/routing", texts)
     name = sorted(p.stem for p in (workdir / "results/profiles").glob("*.npz"))[0]
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "gom.cli", "neighbours", name], cwd=workdir, check=True, capture_output=True)
@@ -124,7 +112,7 @@ def main():
     parser.add_argument("--latency-only", action="store_true", help="only time routing in an existing --workdir")
     args = parser.parse_args()
     if args.latency_only:
-        print(json.dumps(route_latency(args.workdir), indent=2))
+        print(json.dumps(scale_latency(args.workdir), indent=2))
         return
     n = args.datasets
     results = {"datasets": n, "rows_each": args.rows, "cores": 2}
@@ -167,7 +155,7 @@ def main():
         print(
             f"adding dataset {n + 1}: {seconds:.0f} s; {pairs} new pairs; existing edge files rewritten: {len(touched)}"
         )
-        results["routing"] = route_latency(workdir)
+        results["routing"] = scale_latency(workdir)
         print(f"routing at {n + 1} datasets: {results['routing']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

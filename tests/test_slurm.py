@@ -22,7 +22,7 @@ if missing():
 
 NAMES = ["nutrition", "recipes", "cocktails"]
 # One thread per job in both runs, so the numbers of the cluster and the local run are identical.
-THREADS = {"train_lora": 1, "cross_loss": 1, "route_eval": 1, "tiny_base": 1}
+THREADS = {"train_lora": 1, "cross_loss": 1, "route_index": 1, "route_eval": 1, "route_quality": 1, "tiny_base": 1}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def make_profile(tmp_path):
     profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
     profile.pop("software-deployment-method")
     profile["set-threads"] = THREADS
-    for rule in ("train_lora", "cross_loss"):
+    for rule in ("train_lora", "cross_loss", "route_quality"):
         profile["set-resources"][rule].update({"cpus_per_gpu": 1, "mem_mb": 4000})
     profile["default-resources"].update({"mem_mb": 2000})
     profile["slurm-init-seconds-before-status-checks"] = 2
@@ -85,7 +85,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
     # the 9 convert/embed/profile jobs of the 3 datasets as one cluster job, the 3 edge jobs as one.
     submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", out)
     sbatch_lines = [line for line in out.splitlines() if line.lstrip().startswith("sbatch call:")]
-    assert len(submitted) == len(sbatch_lines) == 10, submitted
+    assert len(submitted) == len(sbatch_lines) == 11, submitted
     jobs = {sid: cluster.run("scontrol", "show", "job", sid).stdout for _, sid in submitted}
     comments = [re.search(r"Comment=(\S+)", info).group(1) for info in jobs.values()]
     per_rule = {
@@ -99,6 +99,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
             "cross_loss",
             "route_index",
             "route_eval",
+            "route_quality",
         ]
     }
     assert per_rule == {
@@ -110,6 +111,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
         "cross_loss": 1,
         "route_index": 1,
         "route_eval": 1,
+        "route_quality": 1,
     }, comments
     assert all("JobState=COMPLETED" in info for info in jobs.values())
 
@@ -141,6 +143,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
         "results/graph/matrix_mean_cosine.csv",
         "results/graph/matrix_jaccard.csv",
         "results/training/cross_loss.csv",
+        "results/routing/quality.json",
     ]:
         assert (remote / path).read_text() == (local / path).read_text(), path
     for path in (remote / "results/edges").iterdir():
