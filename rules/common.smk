@@ -7,6 +7,7 @@ from gom import paths
 from gom.paths import earlier_inputs, edge_targets, shard_members
 from gom.config import FINETUNED, prepare
 from gom.errors import GomError
+from gom.routing.offdomain import SHIPPED as SHIPPED_OFF_DOMAIN
 
 try:
     # Checks keys, names and source files, fills in defaults (snakemake.utils.validate), and
@@ -190,9 +191,15 @@ def embedding_settings(model=None):
 
 
 def off_domain_file(wildcards=None):
-    """The user's off-domain queries, as an input so that editing them re-runs routing."""
-    path = config["routing"]["off_domain"]
-    return [path] if path else []
+    """The off-domain queries (the user's, or the shipped set), as an input so that editing
+    them re-runs routing."""
+    return [config["routing"]["off_domain"] or str(SHIPPED_OFF_DOMAIN)]
+
+
+def embedder_routing_settings():
+    """The routing keys the embedder's evaluation reads (its knn k and which router it reports)."""
+    k = config["routing"]["k"]
+    return {"k": k if isinstance(k, int) else k[0], "method": config["routing"]["method"]}
 
 
 # Routing reads the graph's embeddings when it uses the same model, else its own.

@@ -47,6 +47,6 @@ rule embedder_eval:
     params:
         datasets=records("split", "validation"),
         settings=config["embedding"]["finetune"],
-        routing=config["routing"],
+        routing=embedder_routing_settings(),
     script:
         "../scripts/embedder_eval.py"

@@ -471,3 +471,82 @@ def test_many_datasets_get_the_most_confused_pairs_not_a_matrix(tmp_path, monkey
     assert counts == sorted(counts, reverse=True) and all(p["true"] != p["chosen"] for p in report["most_confused"])
     width = int.from_bytes((tmp_path / "c.png").read_bytes()[16:20], "big")
     assert width < 2000  # a table, not a 35 x 35 heatmap of 90-pixel cells
+
+
+@pytest.mark.parametrize(
+    "extra, choice",
+    [
+        ({}, {"router": "knn", "weight": "0.5"}),
+        ({}, {"router": "knn", "graph_neighbours": "x"}),
+        ({}, {"router": "knn", "graph_alpha": None}),
+        ({"labels": np.array([0.0, 1.0])}, None),
+        ({"rows": np.array([-1, 0])}, None),
+        ({"linear_coef": np.eye(2, dtype=np.float32), "linear_c": np.float64(1)}, {"router": "linear"}),
+        (
+            {
+                "linear_coef": np.array([[np.nan, 0], [0, 1]], np.float32),
+                "linear_intercept": np.zeros(2, np.float32),
+                "linear_c": np.float64(1),
+            },
+            {"router": "linear"},
+        ),
+        (
+            {
+                "linear_coef": np.eye(2, dtype=np.float32),
+                "linear_intercept": np.zeros(3, np.float32),
+                "linear_c": np.float64(1),
+            },
+            {"router": "linear"},
+        ),
+        (
+            {
+                "lexical_vocabulary": np.array(["a", "a"]),
+                "lexical_idf": np.ones(2),
+                "lexical_coef": np.zeros((2, 2), np.float32),
+                "lexical_intercept": np.zeros(2, np.float32),
+                "lexical_c": np.float64(1),
+            },
+            {"router": "lexical"},
+        ),
+    ],
+)
+def test_a_tampered_index_is_one_clear_error(tmp_path, extra, choice):
+    _planted_index(tmp_path, choice=choice, **extra)
+    with pytest.raises(GomError, match=r"index.npz.*rebuild it with `snakemake --cores all --forcerun"):
+        load_index(tmp_path / "index.npz")
+
+
+def test_a_choice_that_is_not_an_object_is_refused(tmp_path):
+    from gom.io import save_npz
+
+    save_npz(
+        tmp_path / "index.npz",
+        names=np.array(["a", "b"]),
+        model=np.array("default"),
+        centroids=np.eye(2, dtype=np.float32),
+        vectors=np.eye(2, dtype=np.float32),
+        labels=np.array([0, 1], dtype=np.int32),
+        choice=np.array("[1, 2]"),
+    )
+    with pytest.raises(GomError, match=r"its router choice is not readable \(a JSON list, not an object\)"):
+        load_index(tmp_path / "index.npz")
+
+
+def test_texts_without_words_leave_out_the_lexical_routers(tmp_path, monkeypatch):
+    off_domain_probe(monkeypatch)
+    datasets = write_datasets(tmp_path)
+    for d in datasets.values():  # the same rows, texts of one-letter tokens and punctuation only
+        n = len(pl.read_parquet(d["parquet"]))
+        write_processed(
+            pl.DataFrame({"text": [f"{'abcdefgh'[j % 8]} {j % 7} !" + "?" * j for j in range(n)]}), d["parquet"]
+        )
+    build_router(datasets, "default", SETTINGS, {}, tmp_path / "i.npz", tmp_path / "s.json")
+    routers = {c["router"] for c in json.loads((tmp_path / "s.json").read_text())["candidates"]}
+    assert routers == {"centroid", "knn", "linear"} and load_index(tmp_path / "i.npz").lexical is None
+    with pytest.raises(GomError, match=r"routing.method: 'fusion' cannot be built here: it needs two datasets or more"):
+        build_router(datasets, "default", {**SETTINGS, "method": "fusion"}, {}, tmp_path / "j.npz", tmp_path / "t.json")
+    one = {"fruit": datasets["fruit"]}
+    with pytest.raises(GomError, match=r"routing.method: 'linear' cannot be built here"):
+        build_router(one, "default", {**SETTINGS, "method": "linear"}, {}, tmp_path / "k.npz", tmp_path / "u.json")
+    build_router(one, "default", SETTINGS, {}, tmp_path / "k.npz", tmp_path / "u.json")
+    assert load_index(tmp_path / "k.npz").choice.router in ("centroid", "knn")

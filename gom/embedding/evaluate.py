@@ -148,8 +148,7 @@ def evaluate_embedder(
     results = {}
     for which, path in (("frozen", settings["base"]), ("finetuned", str(finetuned))):
         model = load_model(path, settings["device"], settings["max_seq_length"])
-        k = routing["k"] if isinstance(routing["k"], int) else routing["k"][0]
-        scores = routing_scores(model, splits, k, routing["method"], label)
+        scores = routing_scores(model, splits, routing["k"], routing["method"], label)
         if split is not None:
             scores.update(pair_scores(model, split, settings["data"]))
         results[which] = scores

@@ -49,6 +49,19 @@ def dataset_splits(datasets: Mapping[str, Mapping], columns=("text",)) -> dict[s
     return out
 
 
+def validation_texts(datasets: Mapping[str, Mapping]) -> set[str]:
+    """Every dataset's validation texts: no training example may contain one, whichever dataset
+    or pair file it comes from."""
+    out = set()
+    for name, dataset in datasets.items():
+        split = dataset["split"]
+        texts = pl.read_parquet(verified(dataset["parquet"]), columns=["text"])["text"].to_list()
+        held = split_mask(name, texts, split)
+        valid = validation_mask(texts, held, dataset.get("validation", 0.0), split.get("seed", 0))
+        out.update(t for t, v in zip(texts, valid) if v)
+    return out
+
+
 def cap_training_rows(splits: dict, cap: int | None, seed: int) -> dict:
     """Keep at most ``cap`` training rows per dataset (a seeded sample) and every held-out row."""
     if not cap:
@@ -71,6 +84,7 @@ def build_split(settings: dict, datasets: Mapping[str, Mapping], base_dir: str |
     label = settings.get("label_column")
     splits = dataset_splits(datasets, ("text", label) if shape == "groups" and label else ("text",))
     held_texts = {t for df, held in splits.values() for t in df["text"].filter(pl.Series(held)).to_list()}
+    unseen = held_texts | validation_texts(datasets)  # texts no training example may contain
     rng = np.random.default_rng(settings["seed"])
     if shape == "groups":
         texts, groups = [], []
@@ -82,16 +96,16 @@ def build_split(settings: dict, datasets: Mapping[str, Mapping], base_dir: str |
             groups += (
                 [name] * len(rows) if not label else [None if v is None else str(v) for v in rows[label].to_list()]
             )
-        keep = [g is not None and t not in held_texts for t, g in zip(texts, groups)]
+        keep = [g is not None and t not in unseen for t, g in zip(texts, groups)]
         split = Split(
             held_texts=held_texts,
-            dropped_for_leakage=sum(g is not None and t in held_texts for t, g in zip(texts, groups)),
+            dropped_for_leakage=sum(g is not None and t in unseen for t, g in zip(texts, groups)),
         )
         split.train = group_examples(
             [t for t, k in zip(texts, keep) if k], [g for g, k in zip(groups, keep) if k], settings["loss"], rng
         )
         return split
-    return pair_split(settings, splits, held_texts, base_dir)
+    return pair_split(settings, splits, held_texts, base_dir, unseen)
 
 
 def group_examples(texts: list[str], groups: list[str], loss: str, rng) -> dict[str, list]:
@@ -135,7 +149,7 @@ def group_examples(texts: list[str], groups: list[str], loss: str, rng) -> dict[
     return {"sentence1": s1, "sentence2": s2, "label": y}
 
 
-def pair_split(settings: dict, splits: dict, held_texts: set[str], base_dir) -> Split:
+def pair_split(settings: dict, splits: dict, held_texts: set[str], base_dir, unseen: set[str] = frozenset()) -> Split:
     pairs = settings["pairs"]
     anchor, positive, score = pairs["anchor"], pairs["positive"], pairs.get("score")
     wanted = [anchor, positive] + ([score] if score else [])
@@ -158,7 +172,8 @@ def pair_split(settings: dict, splits: dict, held_texts: set[str], base_dir) -> 
     )
     held_df, train_df = df.filter(pl.col("_held")), df.filter(~pl.col("_held"))
     held_texts = held_texts | set(held_df[anchor].to_list()) | set(held_df[positive].to_list())
-    leak = train_df[anchor].is_in(list(held_texts)) | train_df[positive].is_in(list(held_texts))
+    blocked = list(held_texts | unseen)
+    leak = train_df[anchor].is_in(blocked) | train_df[positive].is_in(blocked)
     train_df = train_df.filter(~leak)
     if settings.get("max_rows_per_dataset") and len(train_df) > settings["max_rows_per_dataset"]:
         train_df = train_df.sample(settings["max_rows_per_dataset"], seed=settings["seed"])

@@ -58,15 +58,16 @@ def evaluate_router(
     test = [q for q, c in zip(off, calibration_part(off)) if not c]
     off_vectors = embed_queries(test, index.model, embed_settings)
     choice = index.choice
-    sims, off_sims = index.similarities(held.vectors), index.similarities(off_vectors)
-    scores = index.scores(held.vectors, texts=held.texts, sims=sims)
+    k = max([choice.k] + [s.get("k", 1) for s in selection.get("per_router", {}).values()])
+    near, off_near = index.neighbours(held.vectors, k), index.neighbours(off_vectors, k)
+    scores = index.scores(held.vectors, texts=held.texts, neighbours=near)
     result = accuracy(scores, held.labels, names)
-    inside = index.in_domain(held.vectors, scores, sims)
-    outside = index.in_domain(off_vectors, index.scores(off_vectors, texts=test, sims=off_sims), off_sims)
+    inside = index.in_domain(held.vectors, scores, near)
+    outside = index.in_domain(off_vectors, index.scores(off_vectors, texts=test, neighbours=off_near), off_near)
     methods = {}
     for router, settings in selection.get("per_router", {}).items():
         trial = replace(Choice.from_dict(settings), threshold=None)
-        r = accuracy(index.scores(held.vectors, texts=held.texts, sims=sims, choice=trial), held.labels, names)
+        r = accuracy(index.scores(held.vectors, texts=held.texts, neighbours=near, choice=trial), held.labels, names)
         methods[router] = {k: r[k] for k in ("top1_accuracy", "top3_accuracy", "balanced_accuracy")} | {
             "settings": settings
         }

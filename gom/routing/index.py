@@ -60,6 +60,26 @@ class Choice:
 
 
 @dataclass
+class Neighbours:
+    """Each query's k most similar index rows, most similar first: all that the knn router and
+    the nearest-row abstain scores need, without keeping a queries x rows matrix."""
+
+    values: np.ndarray  # queries x k cosine similarities, descending
+    indices: np.ndarray  # queries x k row indices
+
+    @classmethod
+    def of(cls, sims: np.ndarray, k: int) -> Neighbours:
+        k = max(1, min(k, sims.shape[1]))
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-values, axis=1, kind="stable")
+        return cls(np.take_along_axis(values, order, axis=1), np.take_along_axis(top, order, axis=1))
+
+
+NEIGHBOUR_CHUNK = 2048  # queries per block when finding neighbours (a block x rows matrix at a time)
+
+
+@dataclass
 class Index:
     names: list[str]
     model: str
@@ -80,22 +100,34 @@ class Index:
     def method(self) -> str:
         return self.choice.router
 
-    def similarities(self, queries: np.ndarray) -> np.ndarray:
-        return queries @ self.vectors.T
+    def neighbours(self, queries: np.ndarray, k: int) -> Neighbours:
+        """The ``k`` nearest index rows of each query, found block by block."""
+        parts = [
+            Neighbours.of(queries[i : i + NEIGHBOUR_CHUNK] @ self.vectors.T, k)
+            for i in range(0, len(queries), NEIGHBOUR_CHUNK)
+        ]
+        if not parts:
+            return Neighbours(np.zeros((0, 1), np.float32), np.zeros((0, 1), np.int64))
+        return Neighbours(np.concatenate([p.values for p in parts]), np.concatenate([p.indices for p in parts]))
 
     def scores(
-        self, queries: np.ndarray, method: str | None = None, texts: list[str] | None = None, sims=None, choice=None
+        self,
+        queries: np.ndarray,
+        method: str | None = None,
+        texts: list[str] | None = None,
+        neighbours: Neighbours | None = None,
+        choice=None,
     ) -> np.ndarray:
         """queries x datasets scores (higher is better) for unit-normalised query embeddings
-        (and the query texts, for the lexical and fusion routers). ``sims``: the queries x rows
-        similarities when the caller has them (the router computes them in torch)."""
+        (and the query texts, for the lexical and fusion routers). ``neighbours``: each query's
+        nearest rows when the caller has them (at least k; the router finds them in torch)."""
         choice = choice or self.choice
         router = method or choice.router
         central = queries @ self.centroids.T
         if router == "centroid":
             raw = central
         elif router == "knn":
-            raw = self._votes(self.similarities(queries) if sims is None else sims, central, choice.k)
+            raw = self._votes(neighbours or self.neighbours(queries, choice.k), central, choice.k)
         elif router == "linear":
             raw = self._linear().log_proba(queries)
         elif router == "lexical":
@@ -109,12 +141,14 @@ class Index:
             return np.log(self.smooth(probabilities(router, raw), choice.graph_alpha, choice.graph_neighbours) + 1e-12)
         return raw
 
-    def _votes(self, sims: np.ndarray, central: np.ndarray, k: int) -> np.ndarray:
-        k = min(k, sims.shape[1])
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    def _votes(self, neighbours: Neighbours, central: np.ndarray, k: int) -> np.ndarray:
+        k = min(k, len(self.labels))
+        if neighbours.indices.shape[1] < k:
+            raise GomError(f"{neighbours.indices.shape[1]} neighbours were found for a {k}-nearest vote")
+        top, values = neighbours.indices[:, :k], neighbours.values[:, :k]
         votes = np.zeros_like(central)
-        rows = np.arange(len(sims))[:, None]
-        np.add.at(votes, (np.broadcast_to(rows, top.shape), self.labels[top]), sims[rows, top])
+        rows = np.arange(len(top))[:, None]
+        np.add.at(votes, (np.broadcast_to(rows, top.shape), self.labels[top]), values)
         # The vote decides; the centroid score (in [-1, 1], scaled far below one vote) breaks ties.
         return votes / k + 1e-3 * central
 
@@ -141,7 +175,9 @@ class Index:
         self._graph = (neighbours, adjacency)
         return adjacency
 
-    def in_domain(self, queries: np.ndarray, scores: np.ndarray, sims=None, choice=None) -> np.ndarray:
+    def in_domain(
+        self, queries: np.ndarray, scores: np.ndarray, neighbours: Neighbours | None = None, choice=None
+    ) -> np.ndarray:
         """How much each query looks like the datasets (higher: more in-domain), by the choice's
         abstain score."""
         choice = choice or self.choice
@@ -150,12 +186,11 @@ class Index:
             return (queries @ self.centroids.T).max(axis=1)
         if kind == "router":
             return probabilities(choice.router if choice.graph_alpha == 0 else "linear", scores).max(axis=1)
-        sims = self.similarities(queries) if sims is None else sims
+        neighbours = neighbours or self.neighbours(queries, choice.k)
         if kind == "nearest_row":
-            return sims.max(axis=1)
+            return neighbours.values[:, 0]
         if kind == "nearest_rows":
-            k = min(choice.k, sims.shape[1])
-            return np.partition(-sims, k - 1, axis=1)[:, :k].mean(axis=1) * -1
+            return neighbours.values[:, : min(choice.k, len(self.labels))].mean(axis=1)
         raise GomError(f"unknown abstain score '{kind}' (known: {', '.join(ABSTAIN_SCORES)})")
 
     def _linear(self) -> Linear:
@@ -232,20 +267,28 @@ def load_index(path: str | Path) -> Index:
     if "choice" not in z:
         raise GomError(f"{path} was written by an older gom (it holds no router choice): {rebuild}")
     try:
-        choice = Choice.from_dict(json.loads(str(z["choice"])))
+        stored = json.loads(str(z["choice"]))
+        if not isinstance(stored, dict):
+            raise TypeError(f"a JSON {type(stored).__name__}, not an object")
+        choice = Choice.from_dict(stored)
     except (ValueError, TypeError) as e:
         raise GomError(f"{path}: its router choice is not readable ({e}): {rebuild}") from None
-    index = Index(
-        list(map(str, z["names"])),
-        str(z["model"]),
-        z["centroids"],
-        z["vectors"],
-        z["labels"],
-        rows=z["rows"] if "rows" in z else None,
-        linear=Linear.from_arrays(z),
-        lexical=Lexical.from_arrays(z),
-        choice=choice,
-    )
+    try:
+        if z["names"].ndim != 1:
+            raise ValueError("names is not a list")
+        index = Index(
+            list(map(str, z["names"])),
+            str(z["model"]),
+            z["centroids"],
+            z["vectors"],
+            z["labels"],
+            rows=z["rows"] if "rows" in z else None,
+            linear=Linear.from_arrays(z),
+            lexical=Lexical.from_arrays(z),
+            choice=choice,
+        )
+    except (KeyError, ValueError, TypeError) as e:
+        raise GomError(f"{path}: its arrays are incomplete or malformed ({e}): {rebuild}") from None
     check_index(index, path)
     return index
 
@@ -261,34 +304,61 @@ def check_index(index: Index, path: str | Path) -> None:
     except GomError as e:
         raise GomError(f"{path} holds a dataset name that gom never writes ({e}): {rebuild}") from None
     n, dim = index.centroids.shape if index.centroids.ndim == 2 else (-1, -1)
+    linear, lexical = index.linear, index.lexical
     fits = (
         n == len(index.names)
         and index.vectors.ndim == 2
         and index.vectors.shape[1] == dim
         and index.labels.shape == (len(index.vectors),)
-        and (index.rows is None or index.rows.shape == index.labels.shape)
+        and np.issubdtype(index.labels.dtype, np.integer)
+        and (
+            index.rows is None
+            or (
+                index.rows.shape == index.labels.shape
+                and np.issubdtype(index.rows.dtype, np.integer)
+                and (len(index.rows) == 0 or index.rows.min() >= 0)
+            )
+        )
         and (len(index.labels) == 0 or 0 <= index.labels.min() and index.labels.max() < n)
-        and (index.linear is None or index.linear.coef.shape == (n, dim))
-        and (index.lexical is None or index.lexical.coef.shape == (n, len(index.lexical.vocabulary)))
+        and (linear is None or (linear.coef.shape == (n, dim) and linear.intercept.shape == (n,)))
+        and (
+            lexical is None
+            or (
+                lexical.vocabulary.ndim == 1
+                and lexical.coef.shape == (n, len(lexical.vocabulary))
+                and lexical.intercept.shape == (n,)
+                and lexical.idf.shape == lexical.vocabulary.shape
+                and len(set(lexical.vocabulary.tolist())) == len(lexical.vocabulary)
+            )
+        )
     )
     if not fits:
         raise GomError(f"{path}: its names, centroids, vectors and labels do not fit together: {rebuild}")
-    if not (np.isfinite(index.centroids).all() and np.isfinite(index.vectors).all()):
-        raise GomError(f"{path} holds NaN or infinite embeddings: {rebuild}")
+    arrays = [index.centroids, index.vectors]
+    arrays += [] if linear is None else [linear.coef, linear.intercept]
+    arrays += [] if lexical is None else [lexical.coef, lexical.intercept, lexical.idf]
+    if not all(np.issubdtype(a.dtype, np.floating) and np.isfinite(a).all() for a in arrays):
+        raise GomError(f"{path} holds NaN or infinite embeddings or coefficients: {rebuild}")
     c = index.choice
-    threshold_ok = c.threshold is None or (
-        isinstance(c.threshold, (int, float)) and not isinstance(c.threshold, bool) and np.isfinite(c.threshold)
-    )
+
+    def number(x) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and bool(np.isfinite(x))
+
+    def count(x) -> bool:
+        return isinstance(x, int) and not isinstance(x, bool) and x >= 1
+
     usable = (
         c.router in METHODS
         and c.abstain_score in ABSTAIN_SCORES
-        and isinstance(c.k, int)
-        and c.k >= 1
+        and count(c.k)
+        and count(c.graph_neighbours)
+        and number(c.weight)
         and 0 <= c.weight <= 1
+        and number(c.graph_alpha)
         and 0 <= c.graph_alpha < 1
-        and threshold_ok
-        and (c.router not in ("linear", "fusion") or index.linear is not None)
-        and (c.router not in ("lexical", "fusion") or index.lexical is not None)
+        and (c.threshold is None or number(c.threshold))
+        and (c.router not in ("linear", "fusion") or linear is not None)
+        and (c.router not in ("lexical", "fusion") or lexical is not None)
     )
     if not usable:
         raise GomError(f"{path}: its router choice {asdict(c)} is not one gom can run: {rebuild}")

@@ -11,7 +11,7 @@ import torch
 from gom import paths
 from gom.errors import GomError
 from gom.io import reference_from_file
-from gom.routing.index import ABSTAIN_MEANING, load_index
+from gom.routing.index import ABSTAIN_MEANING, Neighbours, load_index
 
 
 class Router:
@@ -53,12 +53,12 @@ class Router:
         )
         choice = self.index.choice
         needs_rows = choice.router == "knn" or choice.abstain_score in ("nearest_row", "nearest_rows")
-        sims = self._similarities(vectors) if needs_rows else None
-        scores = self.index.scores(vectors, texts=queries, sims=sims)
-        return vectors, sims, scores, self.index.in_domain(vectors, scores, sims)
+        near = Neighbours.of(self._similarities(vectors), choice.k) if needs_rows else None
+        scores = self.index.scores(vectors, texts=queries, neighbours=near)
+        return vectors, scores, self.index.in_domain(vectors, scores, near)
 
     def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
-        _, _, scores, in_domain = self._score(queries)
+        _, scores, in_domain = self._score(queries)
         threshold = self.index.choice.threshold
         out = []
         for q, row, fit in zip(queries, scores, in_domain):
@@ -81,8 +81,8 @@ class Router:
         """Why the router ranks the query as it does: for the chosen and the runner-up dataset,
         its nearest training rows (text from the processed tables) and the query's terms that
         raise its lexical score most."""
-        vectors, sims, scores, in_domain = self._score([query])
-        sims = self._similarities(vectors) if sims is None else sims
+        vectors, scores, in_domain = self._score([query])
+        sims = self._similarities(vectors)
         order = np.argsort(-scores[0])[:2]
         index, choice = self.index, self.index.choice
         explained = []

@@ -76,16 +76,31 @@ def build_router(
 def fit_index(
     names: list[str], rows: Rows, model: str, choice: Choice, linear_c, lexical_c, settings: Mapping
 ) -> Index:
-    """The index over ``rows``: centroids and rows always; with two datasets or more both linear
-    models (with the regularisation each scored best with on validation), whichever router was
-    chosen: the evaluation reports every router, and ``gom route --explain`` shows lexical terms."""
+    """The index over ``rows``: centroids and rows always, and both linear models wherever they
+    could be fitted on validation (two datasets or more), with the regularisation each scored best
+    with there, whichever router was chosen: the evaluation reports every router, and ``gom route
+    --explain`` shows lexical terms."""
     vectors, numbers = rows.by_dataset(len(names))
     index = Index.from_rows(names, vectors, model, choice.k, numbers)
     index.choice = choice
-    if len(names) >= 2:
+    if linear_c is not None:
         index.linear = Linear.fit(rows.vectors, rows.labels, len(names), linear_c)
-        index.lexical = Lexical.fit(rows.texts, rows.labels, len(names), lexical_c, settings.get("max_terms", 50000))
+    if lexical_c is not None:
+        index.lexical = fit_lexical(rows.texts, rows.labels, len(names), lexical_c, settings)
     return index
+
+
+def fit_lexical(texts: list[str], labels: np.ndarray, n: int, c: float, settings: Mapping) -> Lexical | None:
+    """The lexical router, or None when the training texts hold no word of two letters or more
+    (scikit-learn's TF-IDF then has an empty vocabulary): the lexical and fusion routers are
+    then left out of the choice."""
+    try:
+        return Lexical.fit(texts, labels, n, c, settings.get("max_terms", 50000))
+    except ValueError as e:
+        if "empty vocabulary" not in str(e):
+            raise
+        log.warning("no lexical router: the training texts hold no word (%s)", e)
+        return None
 
 
 def choose(
@@ -108,7 +123,7 @@ def choose(
             "or more (add rows, or raise split.validation)"
         )
     base = Index.from_rows(names, fitting.by_dataset(len(names))[0], model, ks[0])
-    sims = base.similarities(validation.vectors)
+    neighbours = base.neighbours(validation.vectors, max(ks))
     truth = validation.labels
     candidates: list[dict] = []
 
@@ -131,17 +146,20 @@ def choose(
     add(Choice(router="centroid", k=ks[0]), base.scores(validation.vectors, "centroid"))
     for k in ks:
         choice = Choice(router="knn", k=k)
-        add(choice, base.scores(validation.vectors, sims=sims, choice=choice))
+        add(choice, base.scores(validation.vectors, neighbours=neighbours, choice=choice))
     if len(names) >= 2:
         grid = len(names) <= FULL_GRID_DATASETS
         for c in LINEAR_C if grid else LINEAR_C[1:2]:
             base.linear = Linear.fit(fitting.vectors, fitting.labels, len(names), c)
             add(Choice(router="linear", k=ks[0]), base.linear.log_proba(validation.vectors), linear=base.linear)
         for c in LEXICAL_C if grid else LEXICAL_C[1:2]:
-            base.lexical = Lexical.fit(fitting.texts, fitting.labels, len(names), c, settings.get("max_terms", 50000))
-            add(Choice(router="lexical", k=ks[0]), base.lexical.log_proba(validation.texts), lexical=base.lexical)
-        linear, lexical = pick("linear"), pick("lexical")
-        for w in FUSION_WEIGHTS:
+            lexical = fit_lexical(fitting.texts, fitting.labels, len(names), c, settings)
+            if lexical is None:
+                break
+            add(Choice(router="lexical", k=ks[0]), lexical.log_proba(validation.texts), lexical=lexical)
+        linear = pick("linear")
+        lexical = pick("lexical") if any(c["choice"].router == "lexical" for c in candidates) else None
+        for w in FUSION_WEIGHTS if lexical else ():
             add(
                 Choice(router="fusion", k=ks[0], weight=w),
                 w * linear["scores"] + (1 - w) * lexical["scores"],
@@ -149,17 +167,24 @@ def choose(
                 lexical=lexical["fitted"]["lexical"],
             )
     allowed = [c for c in candidates if method == "auto" or c["choice"].router == method]
+    if not allowed:
+        raise GomError(
+            f"routing.method: '{method}' cannot be built here: it needs two datasets or more"
+            + (", and training texts with words in them" if method in ("lexical", "fusion") else "")
+            + "; use 'auto', 'knn' or 'centroid'"
+        )
     best = max(allowed, key=_rank)
     routers = list(dict.fromkeys(c["choice"].router for c in candidates))
-    if len(names) >= 2:
+    if "linear" in routers:
         base.linear = best["fitted"].get("linear") or pick("linear")["fitted"]["linear"]
+    if "lexical" in routers:
         base.lexical = best["fitted"].get("lexical") or pick("lexical")["fitted"]["lexical"]
 
     # Graph smoothing: kept only when it beats the unsmoothed router on validation.
     graph = []
     for alpha in GRAPH_ALPHAS if len(names) >= 3 else ():
         choice = replace(best["choice"], graph_alpha=alpha, graph_neighbours=GRAPH_NEIGHBOURS)
-        scores = base.scores(validation.vectors, texts=validation.texts, sims=sims, choice=choice)
+        scores = base.scores(validation.vectors, texts=validation.texts, neighbours=neighbours, choice=choice)
         result = accuracy(scores, truth, names)
         graph.append(
             {"alpha": alpha, "top1_accuracy": result["top1_accuracy"], "top3_accuracy": result["top3_accuracy"]}
@@ -170,13 +195,13 @@ def choose(
 
     # Abstention: each in-domain score, its threshold at the target false-abstain rate on the
     # validation rows, and the share of the calibration off-domain queries it turns away.
-    off_sims = base.similarities(off_vectors)
-    off_scores = base.scores(off_vectors, texts=off_texts, sims=off_sims, choice=chosen)
+    off_neighbours = base.neighbours(off_vectors, max(ks))
+    off_scores = base.scores(off_vectors, texts=off_texts, neighbours=off_neighbours, choice=chosen)
     abstain = []
     for kind in ABSTAIN_SCORES:
         trial = replace(chosen, abstain_score=kind)
-        inside = base.in_domain(validation.vectors, best["scores"], sims, trial)
-        outside = base.in_domain(off_vectors, off_scores, off_sims, trial)
+        inside = base.in_domain(validation.vectors, best["scores"], neighbours, trial)
+        outside = base.in_domain(off_vectors, off_scores, off_neighbours, trial)
         threshold = calibrate(inside, rate)
         abstain.append({"score": kind, "meaning": ABSTAIN_MEANING[kind], **abstention(inside, outside, threshold)})
     best_abstain = max(abstain, key=lambda a: (a["off_domain_abstain_rate"], a["auroc"] or 0))
