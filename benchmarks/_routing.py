@@ -4,6 +4,7 @@ summary of a workflow's `results/routing/eval.json`."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,8 @@ def route_latency(results_dir: Path, texts: list[str], routers=None, threads: in
     from gom.routing.router import Router
 
     torch.set_num_threads(threads)
-    router = Router(results_dir, device="cpu")
+    with contextlib.chdir(Path(results_dir).resolve().parents[1]):  # the index names models by workflow-relative paths
+        router = Router(Path(results_dir).resolve(), device="cpu")
     chosen = router.index.choice
     runnable = [m for m in METHODS if m not in ("linear", "fusion") or router.index.linear is not None]
     runnable = [m for m in runnable if m not in ("lexical", "fusion") or router.index.lexical is not None]

@@ -153,6 +153,10 @@ def test_fusion_weighs_the_linear_and_the_lexical_log_probabilities(synthetic):
         fused = index.scores(queries, texts=texts, choice=Choice(router="fusion", weight=w))
         assert np.allclose(fused, w * linear + (1 - w) * lexical, atol=1e-5)
     assert np.allclose(np.exp(lexical).sum(axis=1), 1, atol=1e-5)
+    from scipy.special import log_softmax
+
+    dense = index.lexical.features(texts).toarray() @ index.lexical.coef.T + index.lexical.intercept
+    assert np.allclose(lexical, log_softmax(dense, axis=1), atol=1e-5)
 
 
 def test_the_choice_is_made_on_validation_and_follows_where_the_signal_is(tmp_path, monkeypatch):

@@ -180,6 +180,7 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
         ("cross_loss", ""),
         ("route_index", ""),
         ("route_eval", ""),
+        ("route_quality", ""),
         ("all", ""),
         ("train_lora", "name=smoothies"),
     }

@@ -84,7 +84,12 @@ class Lexical:
         return self._vectorizer.transform(texts)
 
     def log_proba(self, texts: list[str]) -> np.ndarray:
-        return log_softmax(np.asarray(self.features(texts) @ self.coef.T) + self.intercept, axis=1)
+        rows = self.features(texts)
+        logits = np.empty((rows.shape[0], len(self.intercept)))
+        for i in range(rows.shape[0]):  # the query's few terms' columns only: no copy of the coefficients
+            start, end = rows.indptr[i], rows.indptr[i + 1]
+            logits[i] = self.coef[:, rows.indices[start:end]] @ rows.data[start:end]
+        return log_softmax(logits + self.intercept, axis=1)
 
     def terms(self, text: str, dataset: int, top: int = 8) -> list[dict]:
         """The query's terms that raise ``dataset``'s score most (TF-IDF weight x coefficient)."""

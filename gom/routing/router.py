@@ -35,6 +35,8 @@ class Router:
         # The product with the index rows, one query at a time, runs in torch (rows as dim x rows,
         # contiguous): numpy's BLAS threads spinning beside torch's doubled the query time on 2 cores.
         self._rows = torch.from_numpy(np.ascontiguousarray(self.index.vectors.T))
+        if self.index.lexical is not None:
+            self.index.lexical.features([""])  # builds the vectorizer once, not on the first query
         dim = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)()
         if dim is not None and dim != self.index.centroids.shape[1]:
             raise GomError(
