@@ -53,7 +53,7 @@ def route_latency(results_dir: Path, texts: list[str], routers=None, threads: in
 def latency_table(latency: dict) -> str:
     lines = [f"{'router':<10} {'p50 ms':>8} {'p95 ms':>8} {'batched q/s':>12}"]
     for method, r in latency.items():
-        if isinstance(r, dict):
+        if isinstance(r, dict) and "p50_ms" in r:
             mark = "  <- chosen" if method == latency["chosen"] else ""
             lines.append(
                 f"{method:<10} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['batched_queries_per_s']:>12.0f}{mark}"
