@@ -199,7 +199,10 @@ def off_domain_file(wildcards=None):
 def embedder_routing_settings():
     """The routing keys the embedder's evaluation reads (its knn k and which router it reports)."""
     k = config["routing"]["k"]
-    return {"k": k if isinstance(k, int) else k[0], "method": config["routing"]["method"]}
+    return {
+        "k": k if isinstance(k, int) else k[0],
+        "method": config["routing"]["method"],
+    }
 
 
 # Routing reads the graph's embeddings when it uses the same model, else its own.
