@@ -361,7 +361,7 @@ def test_cli_without_a_router_says_what_builds_it(tmp_path, command):
     )
 
 
-def _planted_index(tmp_path, model="default", names=("a", "b"), centroids=None, choice=None, **extra):
+def _planted_index(tmp_path, model="default", names=("a", "b"), centroids=None, choice=None, raw_choice=None, **extra):
     from gom.io import save_npz
 
     arrays = {
@@ -372,7 +372,9 @@ def _planted_index(tmp_path, model="default", names=("a", "b"), centroids=None, 
         "labels": np.array([0, 1], dtype=np.int32),
         **extra,
     }
-    if choice is not False:
+    if raw_choice is not None:
+        arrays["choice"] = np.array(raw_choice)
+    elif choice is not False:
         arrays["choice"] = np.array(json.dumps(choice or {"router": "centroid", "threshold": 0.1}))
     save_npz(tmp_path / "index.npz", **arrays)
 
@@ -427,19 +429,7 @@ def test_an_index_from_an_older_gom_or_with_an_unreadable_choice_is_refused(tmp_
     _planted_index(tmp_path, choice=False)
     with pytest.raises(GomError, match=r"index.npz was written by an older gom \(it holds no router choice\)"):
         load_index(tmp_path / "index.npz")
-    _planted_index(tmp_path, choice={"router": "knn"})
-    (tmp_path / "index.npz").unlink()
-    from gom.io import save_npz
-
-    save_npz(
-        tmp_path / "index.npz",
-        names=np.array(["a", "b"]),
-        model=np.array("default"),
-        centroids=np.eye(2, dtype=np.float32),
-        vectors=np.eye(2, dtype=np.float32),
-        labels=np.array([0, 1], dtype=np.int32),
-        choice=np.array("{not json"),
-    )
+    _planted_index(tmp_path, raw_choice="{not json")
     with pytest.raises(GomError, match=r"index.npz: its router choice is not readable"):
         load_index(tmp_path / "index.npz")
 
@@ -521,17 +511,7 @@ def test_a_tampered_index_is_one_clear_error(tmp_path, extra, choice):
 
 
 def test_a_choice_that_is_not_an_object_is_refused(tmp_path):
-    from gom.io import save_npz
-
-    save_npz(
-        tmp_path / "index.npz",
-        names=np.array(["a", "b"]),
-        model=np.array("default"),
-        centroids=np.eye(2, dtype=np.float32),
-        vectors=np.eye(2, dtype=np.float32),
-        labels=np.array([0, 1], dtype=np.int32),
-        choice=np.array("[1, 2]"),
-    )
+    _planted_index(tmp_path, raw_choice="[1, 2]")
     with pytest.raises(GomError, match=r"its router choice is not readable \(a JSON list, not an object\)"):
         load_index(tmp_path / "index.npz")
 
