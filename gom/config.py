@@ -25,8 +25,13 @@ NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
 MAX_NAME = 100  # two names and the separator stay well inside a file name's 255 bytes
 
 
-# Directories under models/ that are not miniModels.
-RESERVED_NAMES = {"base", "embedder"}
+# Names a dataset cannot take, and why: directories under models/ that are not miniModels, and
+# the model names `gom serve` gives the router and the plain base.
+RESERVED_NAMES = {
+    "base": "models/base holds the tiny base, and `gom serve` calls the plain base 'base'",
+    "embedder": "models/embedder holds the fine-tuned embedding model",
+    "auto": "`gom serve` calls the router 'auto'",
+}
 
 
 FORMATS_BY_SUFFIX = {
@@ -75,9 +80,7 @@ def check_names(names: Iterable) -> None:
                 f"dataset name '{name[:20]}...' is {len(name)} characters long; use at most {MAX_NAME} (it becomes part of file names)"
             )
         if name.lower() in RESERVED_NAMES:
-            raise GomError(
-                f"dataset name '{name}' is reserved (models/{name.lower()} holds another model): rename the dataset"
-            )
+            raise GomError(f"dataset name '{name}' is reserved ({RESERVED_NAMES[name.lower()]}): rename the dataset")
         other = lowered.setdefault(name.lower(), name)
         if other != name:
             raise GomError(

@@ -47,6 +47,16 @@ def test_invalid_dataset_name(tmp_path, name):
         prepare(config)
 
 
+@pytest.mark.parametrize(
+    ("name", "why"), [("base", "models/base"), ("Embedder", "models/embedder"), ("auto", "calls the router 'auto'")]
+)
+def test_reserved_dataset_names_are_refused_saying_why(tmp_path, name, why):
+    config = _config(tmp_path)
+    config["datasets"][name] = config["datasets"].pop("a")
+    with pytest.raises(GomError, match=re.escape(f"dataset name '{name}' is reserved (") + ".*" + re.escape(why)):
+        prepare(config)
+
+
 def test_overlong_name(tmp_path):
     config = _config(tmp_path)
     config["datasets"]["x" * 101] = config["datasets"].pop("a")

@@ -96,11 +96,18 @@ def refuse_custom_code(base: str, trust_remote_code: bool) -> None:
         )
 
 
-def _load_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
-    from gom.lm.loading import load_base
+def format_prompt(template: str | None, prompt: str, raw: bool = False) -> str:
+    """The user's text wrapped in a miniModel's training prompt template when that only uses {text}."""
+    if raw or not template or set(fields(template, "prompt")) != {"text"}:
+        return prompt
+    return render(template, {"text": prompt})
+
+
+def load_checked_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
+    from gom.lm import loading
 
     refuse_custom_code(base, trust_remote_code)
-    return load_base(base, revision, trust_remote_code, device)
+    return loading.load_base(base, revision, trust_remote_code, device)
 
 
 class MiniModel:
@@ -128,7 +135,7 @@ class MiniModel:
                 f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all {paths.TINY_BASE}`)"
             )
         self.device = pick_device(device)
-        model, _ = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)
+        model, _ = load_checked_base(base, self.info.get("revision"), trust_remote_code, self.device)
         self.model = self._with_adapter(model, model_dir)
         self.tokenizer = self._tokenizer(model_dir, trust_remote_code)
 
@@ -156,11 +163,7 @@ class MiniModel:
             ) from None
 
     def format_prompt(self, prompt: str, raw: bool = False) -> str:
-        """Wrap the user's text in the training prompt template when it only uses {text}."""
-        template = self.info.get("prompt") or ""
-        if raw or not template or set(fields(template, "prompt")) != {"text"}:
-            return prompt
-        return render(template, {"text": prompt})
+        return format_prompt(self.info.get("prompt"), prompt, raw)
 
     def generate(self, prompt: str, max_new_tokens: int = 128, raw: bool = False, temperature: float = 0.0) -> str:
         import torch
@@ -195,7 +198,7 @@ class BaseModel(MiniModel):
         self.name = "base"
         base = base_of(self.info, model_dir, base_model)
         self.device = pick_device(device)
-        self.model, self.tokenizer = _load_base(base, self.info.get("revision"), trust_remote_code, self.device)
+        self.model, self.tokenizer = load_checked_base(base, self.info.get("revision"), trust_remote_code, self.device)
         self.model.eval()
 
     @classmethod
