@@ -190,6 +190,39 @@ def _neighbours(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    import uvicorn
+
+    from gom.serve.app import create_app
+    from gom.serve.load import load_service
+
+    api_key = args.api_key or os.environ.get("GOM_API_KEY") or None
+    service = load_service(
+        args.results,
+        args.models_dir,
+        args.graph,
+        embedding_model=args.embedding_model,
+        base_model=args.base_model,
+        trust_remote_code=args.trust_remote_code,
+        upstream=args.upstream,
+        upstream_api_key=os.environ.get("GOM_UPSTREAM_API_KEY") or None,
+        api_key=api_key,
+        max_batch=args.max_batch,
+    )
+    where = f"http://{args.host}:{args.port}"
+    generation = f"generation forwarded to {args.upstream}" if args.upstream else "generation here"
+    print(
+        f"gom serve: {len(service.names)} miniModels, {generation}, "
+        f"{'an API key required' if api_key else 'no API key'}; the page is at {where}/",
+        file=sys.stderr,
+    )
+    # uvicorn stops on SIGTERM/SIGINT after the requests in flight have been answered.
+    uvicorn.run(
+        create_app(service), host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=None
+    )
+    return 0
+
+
 def _check_config(args) -> int:
     from gom.config import load
 
@@ -275,6 +308,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="the file (default: config.yaml); Snakemake reports only 'not valid YAML' for a --configfile, this names the line",
     )
     check.set_defaults(func=_check_config)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the router, every miniModel and the graph as an OpenAI-compatible HTTP API with a web page",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    serve.add_argument("--port", type=positive_int, default=8000)
+    serve.add_argument(
+        "--api-key",
+        help="require 'Authorization: Bearer KEY' on every endpoint but /health "
+        "(better: set GOM_API_KEY, which other users of the machine cannot read from the process list)",
+    )
+    serve.add_argument(
+        "--upstream",
+        metavar="URL",
+        help="forward generation to this OpenAI-compatible server that knows the miniModels by name (vLLM started "
+        "from results/serve/vllm_serve.sh, or another gom serve); its key, if any, in GOM_UPSTREAM_API_KEY",
+    )
+    serve.add_argument(
+        "--results", default=paths.ROUTING_DIR, help=f"the router's directory (default: {paths.ROUTING_DIR})"
+    )
+    serve.add_argument("--models-dir", default=paths.MODELS_DIR)
+    serve.add_argument("--graph", default=paths.GRAPH_DIR, help=f"the graph's directory (default: {paths.GRAPH_DIR})")
+    serve.add_argument("--max-batch", type=positive_int, default=32, help="most requests routed or generated together")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    _add_embedding_model(serve)
+    _add_model_trust(serve)
+    serve.set_defaults(func=_serve)
 
     nb = sub.add_parser("neighbours", help="a miniModel's nearest miniModels in the similarity graph")
     nb.add_argument("name")

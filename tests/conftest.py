@@ -118,3 +118,28 @@ def sample_workdir(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "datasets" / "raw", tmp_path / "datasets" / "raw")
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
     return tmp_path
+
+
+def start_server(workdir: Path, *args: str, env: dict | None = None):
+    """`gom serve` on a free localhost port in ``workdir``, logging at info level (the tests read it)."""
+    from gom.serve.process import ServerProcess
+
+    return ServerProcess(workdir, "--log-level", "info", *args, env=env)
+
+
+@pytest.fixture(scope="session")
+def served_workdir(tmp_path_factory) -> Path:
+    """The sample workflow built once, for the server's tests (only read, never changed)."""
+    workdir = tmp_path_factory.mktemp("served")
+    shutil.copytree(REPO / "datasets" / "raw", workdir / "datasets" / "raw")
+    shutil.copy(REPO / "config.yaml", workdir / "config.yaml")
+    run_snakemake(workdir, check=True)
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def gom_server(served_workdir):
+    """`gom serve` on the built sample workflow, shared by the server's and the page's tests."""
+    server = start_server(served_workdir)
+    yield server
+    server.stop()

@@ -51,7 +51,7 @@ class Router:
 
     def _score(self, queries: list[str]):
         vectors = self.model.encode(
-            queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=64
+            queries, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False, batch_size=16
         )
         choice = self.index.choice
         needs_rows = choice.router == "knn" or choice.abstain_score in ("nearest_row", "nearest_rows")

@@ -1,0 +1,347 @@
+"""``gom serve``: the graph of models behind one OpenAI-compatible HTTP API, and its web page.
+
+Everything is loaded once when the server starts (the router, the base model with every miniModel
+as a named adapter, the graph); requests only route, template and generate. ``model: "auto"``
+routes the question (an abstaining router sends it to the base model), a miniModel's name picks
+that adapter, ``"base"`` the plain base.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from gom.lm.generate import format_prompt
+from gom.serve.engine import BASE, Finish, Sampling
+from gom.serve.schemas import ChatRequest, CompletionRequest, Generation, Message, OpenAIError, RouteRequest, location
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+MAX_BODY = 1 << 20  # bytes of a request body; a question longer than this is not a question
+DEFAULT_MAX_TOKENS = 256
+LISTED = 20  # model names an error message lists before pointing at /v1/models
+
+
+@dataclass
+class Service:
+    """What the server loaded: the router, the prompt templates, the tokenizer and context of the
+    base, the graph, and where generation happens (``engine`` here, or ``upstream``)."""
+
+    routes: object  # RouteBatcher
+    templates: dict[str, str | None]
+    tokenizer: object
+    context: int
+    graph: dict
+    engine: object | None = None  # gom.serve.engine.Engine
+    upstream: object | None = None  # gom.serve.upstream.Upstream
+    api_key: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.templates)
+
+    async def close(self) -> None:
+        await self.routes.stop()
+        if self.engine is not None:
+            await asyncio.to_thread(self.engine.close)
+        if self.upstream is not None:
+            await self.upstream.close()
+
+    def tokens(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def generate(self, model: str, prompt: str, ids: list[int], sampling: Sampling) -> AsyncIterator[str | Finish]:
+        if self.upstream is not None:
+            return self.upstream.generate(model, prompt, len(ids), sampling)
+        return self.engine.generate(BASE if model == "base" else model, ids, sampling)
+
+
+def create_app(service: Service) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        service.routes.start()
+        yield
+        await service.close()
+
+    app = FastAPI(title="Graph of Models", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.service = service
+    graph_body = json.dumps(service.graph).encode()
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
+            error = OpenAIError(413, f"the request body is {size} bytes; gom serve accepts at most {MAX_BODY}")
+            return JSONResponse(error.body(), status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(OpenAIError)
+    async def openai_error(request: Request, e: OpenAIError):
+        return JSONResponse(e.body(), status_code=e.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, e: RequestValidationError):
+        return JSONResponse(_invalid(e).body(), status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, e: HTTPException):
+        message = f"no such endpoint: {request.method} {request.url.path}" if e.status_code == 404 else str(e.detail)
+        return JSONResponse(OpenAIError(e.status_code, message).body(), status_code=e.status_code)
+
+    async def authorize(request: Request) -> None:
+        if service.api_key is None:
+            return
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {service.api_key}".encode()):
+            why = "no API key was given" if not given else "the API key is not valid"
+            raise OpenAIError(401, f"{why}: send 'Authorization: Bearer <key>'", code="invalid_api_key")
+
+    api = APIRouter(prefix="/v1", dependencies=[Depends(authorize)])
+
+    @api.get("/models")
+    async def models():
+        created = int(time.time())
+        ids = ["auto", "base", *service.names]
+        return {
+            "object": "list",
+            "data": [{"id": i, "object": "model", "created": created, "owned_by": "gom"} for i in ids],
+        }
+
+    @api.post("/route")
+    async def route(req: RouteRequest):
+        if not req.query.strip():
+            raise OpenAIError(400, "'query' is empty: there is nothing to route", "query")
+        return await service.routes.route(req.query, req.top_k)
+
+    @api.get("/graph")
+    async def graph():
+        return Response(graph_body, media_type="application/json")
+
+    @api.post("/chat/completions")
+    async def chat(req: ChatRequest):
+        return await _answer(
+            service, req, _chat_query(req.messages), req.max_completion_tokens or req.max_tokens, chat=True
+        )
+
+    @api.post("/completions")
+    async def completions(req: CompletionRequest):
+        prompts = [req.prompt] if isinstance(req.prompt, str) else req.prompt
+        if len(prompts) != 1:
+            raise OpenAIError(400, f"'prompt' holds {len(prompts)} prompts; gom answers one per request", "prompt")
+        if not prompts[0].strip():
+            raise OpenAIError(400, "'prompt' is empty: there is nothing to answer", "prompt")
+        return await _answer(service, req, prompts[0], req.max_tokens, chat=False)
+
+    app.include_router(api)
+
+    @app.get("/health")
+    async def health():
+        mode = "upstream" if service.upstream is not None else "local"
+        return {
+            "status": "ok",
+            "models": len(service.names),
+            "generation": mode,
+            "largest_batch": {
+                "route": service.routes.largest_batch,
+                "generate": service.engine.largest_batch if service.engine else None,
+            },
+        }
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _invalid(e: RequestValidationError) -> OpenAIError:
+    first = e.errors()[0]
+    if first.get("type") == "json_invalid":
+        return OpenAIError(
+            400, f"the request body is not valid JSON ({first.get('ctx', {}).get('error', 'parse error')})"
+        )
+    field = location(tuple(first.get("loc", ())))
+    if first.get("type") == "extra_forbidden":
+        return OpenAIError(400, f"unknown field '{field}': gom serve does not support it", field)
+    if first.get("type") == "missing":
+        return OpenAIError(400, f"'{field}' is required", field)
+    given = json.dumps(first.get("input"), default=str)[:80]
+    where = f"'{field}'" if field else "the request body"
+    return OpenAIError(400, f"{where}: {first.get('msg', 'invalid')} (got {given})", field or None)
+
+
+def _chat_query(messages: list[Message]) -> str:
+    """The question a chat asks: its last message, which must be the user's (the miniModels were
+    trained on single questions, so earlier turns do not reach them)."""
+    last, i = messages[-1], len(messages) - 1
+    if last.role != "user":
+        raise OpenAIError(
+            400, f"messages[{i}] is the {last.role}'s; the last message must be the user's question", f"messages[{i}]"
+        )
+    text = last.content if isinstance(last.content, str) else "".join(p.text for p in last.content or [])
+    if not text.strip():
+        raise OpenAIError(400, f"messages[{i}].content is empty: there is nothing to answer", f"messages[{i}].content")
+    return text
+
+
+async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
+    """(the model that answers: a miniModel's name or 'base', what the response says of the choice)."""
+    if model == "auto":
+        routed = await service.routes.route(query, 1)
+        top = routed["ranking"][0]
+        name = routed["choice"] or "base"
+        return name, {
+            "model": name,
+            "score": top["score"] if routed["choice"] else None,
+            "in_domain_score": routed["in_domain_score"],
+            "abstained": routed["abstained"],
+            "routed": True,
+        }
+    if model != "base" and model not in service.templates:
+        names = ["auto", "base", *service.names]
+        shown = ", ".join(names[:LISTED]) + (
+            f" ... ({len(names) - LISTED} more: GET /v1/models)" if len(names) > LISTED else ""
+        )
+        raise OpenAIError(
+            404, f"the model '{model[:100]}' does not exist; available: {shown}", "model", "model_not_found"
+        )
+    return model, {"model": model, "score": None, "in_domain_score": None, "abstained": False, "routed": False}
+
+
+async def _answer(service: Service, req: Generation, query: str, max_tokens: int | None, chat: bool):
+    name, meta = await _choose(service, req.model, query)
+    template = None if name == "base" else service.templates[name]
+    prompt = format_prompt(template, query, raw=req.raw)
+    ids = await asyncio.to_thread(service.tokens, prompt)
+    room = service.context - len(ids)
+    if room < 1:
+        raise OpenAIError(
+            400,
+            f"the prompt is {len(ids)} tokens{'' if req.raw or not template else ' with the miniModel’s template'}; "
+            f"the base model attends to at most {service.context} tokens, prompt and answer together",
+            "messages" if chat else "prompt",
+            "context_length_exceeded",
+        )
+    if max_tokens is not None and max_tokens > room:
+        field = "max_completion_tokens" if chat and req.max_completion_tokens else "max_tokens"
+        raise OpenAIError(
+            400,
+            f"'{field}' is {max_tokens}, but the prompt ({len(ids)} tokens) leaves room for at most {room} "
+            f"within the base model's context of {service.context}",
+            field,
+            "context_length_exceeded",
+        )
+    sampling = Sampling(max_tokens or min(DEFAULT_MAX_TOKENS, room), req.temperature, req.top_p, req.stops(), req.seed)
+    pieces = service.generate(name, prompt, ids, sampling)
+    first = await _first(pieces)  # an upstream's refusal is still an HTTP error, not a broken stream
+    headers = {"x-gom-model": name}
+    if meta["score"] is not None:
+        headers["x-gom-score"] = f"{meta['score']:.6f}"
+    reply = Reply(chat, name, meta)
+    if req.stream:
+        usage = bool(req.stream_options and req.stream_options.include_usage)
+        return StreamingResponse(reply.stream(first, pieces, usage), media_type="text/event-stream", headers=headers)
+    text, finish = [], None
+    async for piece in _chain(first, pieces):
+        if isinstance(piece, Finish):
+            finish = piece
+        else:
+            text.append(piece)
+    return JSONResponse(reply.whole("".join(text), finish), headers=headers)
+
+
+async def _first(pieces: AsyncIterator):
+    try:
+        return await anext(pieces)
+    except OpenAIError:
+        raise
+    except Exception as e:
+        raise OpenAIError(500, f"generation failed: {e}") from None
+
+
+async def _chain(first, rest: AsyncIterator):
+    yield first
+    if not isinstance(first, Finish):
+        async for piece in rest:
+            yield piece
+
+
+class Reply:
+    """A completion in OpenAI's shapes (chat or text; whole or streamed), with gom's ``gom`` field."""
+
+    def __init__(self, chat: bool, model: str, meta: dict):
+        self.chat, self.model, self.meta = chat, model, meta
+        self.id = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex
+        self.created = int(time.time())
+
+    def _envelope(self, kind: str, choices: list, **extra) -> dict:
+        return {
+            "id": self.id,
+            "object": kind,
+            "created": self.created,
+            "model": self.model,
+            "choices": choices,
+            **extra,
+            "gom": self.meta,
+        }
+
+    @staticmethod
+    def _usage(finish: Finish) -> dict:
+        return {
+            "prompt_tokens": finish.prompt_tokens,
+            "completion_tokens": finish.completion_tokens,
+            "total_tokens": finish.prompt_tokens + finish.completion_tokens,
+        }
+
+    def whole(self, text: str, finish: Finish) -> dict:
+        if self.chat:
+            choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish.reason}
+        else:
+            choice = {"index": 0, "text": text, "finish_reason": finish.reason, "logprobs": None}
+        return self._envelope(
+            "chat.completion" if self.chat else "text_completion", [choice], usage=self._usage(finish)
+        )
+
+    def _chunk(self, text: str | None, finish: str | None = None, first: bool = False) -> dict:
+        if self.chat:
+            delta = {"role": "assistant", "content": ""} if first else ({"content": text} if text else {})
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        else:
+            choice = {"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}
+        return self._envelope("chat.completion.chunk" if self.chat else "text_completion", [choice])
+
+    async def stream(self, first, pieces: AsyncIterator, usage: bool) -> AsyncIterator[str]:
+        def event(data: dict) -> str:
+            return f"data: {json.dumps(data)}\n\n"
+
+        if self.chat:
+            yield event(self._chunk(None, first=True))
+        try:
+            async for piece in _chain(first, pieces):
+                if isinstance(piece, Finish):
+                    yield event(self._chunk(None, piece.reason))
+                    if usage:
+                        yield event(self._envelope(self._chunk(None)["object"], [], usage=self._usage(piece)))
+                else:
+                    yield event(self._chunk(piece))
+        except OpenAIError as e:  # the status is sent already: the error travels in the stream
+            yield event(e.body())
+        except Exception as e:
+            log.exception("streaming failed")
+            yield event(OpenAIError(500, f"generation failed: {e}").body())
+        yield "data: [DONE]\n\n"

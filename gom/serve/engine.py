@@ -1,0 +1,286 @@
+"""Generation for the server: one base model with every miniModel as a named PEFT adapter.
+
+Requests are queued to one worker thread. Each time the worker is free it takes every request
+waiting (up to ``max_batch``) and decodes them together, one token per step for all rows, each
+row through its own adapter (PEFT's ``adapter_names``; ``"__base__"`` is the plain base) and with
+its own temperature, top-p, stop strings and token limit. Pieces of text go back to the asyncio
+side as they are decoded, so a streamed answer arrives token by token while the event loop stays
+free for other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import queue
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gom.errors import GomError, first_line
+from gom.lm.generate import base_of, load_checked_base, read_info, require_safetensors
+
+log = logging.getLogger(__name__)
+BASE = "__base__"  # PEFT's name for "no adapter" in a mixed batch
+
+
+@dataclass
+class Sampling:
+    """How one request decodes: greedy when temperature is 0."""
+
+    max_tokens: int
+    temperature: float = 1.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+
+@dataclass
+class Finish:
+    reason: str  # "stop" or "length"
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass
+class Job:
+    adapter: str  # a miniModel's name, or BASE
+    prompt_ids: list[int]
+    sampling: Sampling
+    loop: asyncio.AbstractEventLoop
+    events: asyncio.Queue = field(default_factory=asyncio.Queue)
+    cancelled: bool = False
+
+    def send(self, event) -> None:
+        self.loop.call_soon_threadsafe(self.events.put_nowait, event)
+
+
+def adapter_dirs(models_dir: str | Path, names: list[str]) -> dict[str, Path]:
+    """{name: miniModel directory}, each checked to hold a loadable adapter."""
+    dirs = {}
+    for name in names:
+        d = Path(models_dir) / name
+        if not (d / "adapter_config.json").is_file():
+            raise GomError(
+                f"the router names '{name}' but {d}/ holds no miniModel: build it with `snakemake --cores all {d}`"
+            )
+        require_safetensors(d)
+        dirs[name] = d
+    return dirs
+
+
+def shared_base(dirs: dict[str, Path], base_model: str | None) -> tuple[str, str | None, dict[str, dict]]:
+    """(the base every miniModel was trained on, its revision, {name: gom.json}); a GomError when they differ."""
+    infos = {name: read_info(d) for name, d in dirs.items()}
+    bases = {name: (base_of(info, dirs[name], base_model), info.get("revision")) for name, info in infos.items()}
+    first = next(iter(bases))
+    for name, base in bases.items():
+        if base != bases[first]:
+            raise GomError(
+                f"one server serves adapters of one base model: miniModel '{first}' was trained on "
+                f"{bases[first][0]!r} but '{name}' on {base[0]!r}"
+            )
+    return *bases[first], infos
+
+
+class StopText:
+    """The text of one row so far: cut at a stop string, and held back while it could still start one."""
+
+    def __init__(self, stop: tuple[str, ...]):
+        self.stop = stop
+        self.hold = max((len(s) for s in stop), default=1) - 1
+        self.sent = 0
+
+    def step(self, text: str, final: bool) -> tuple[str, bool]:
+        """(the new piece to send, whether a stop string ended the text)."""
+        hits = [i for i in (text.find(s) for s in self.stop) if i >= 0]
+        stopped = bool(hits)
+        if stopped:
+            text = text[: min(hits)]
+        end = len(text) if stopped or final else max(len(text) - self.hold, self.sent)
+        while not (stopped or final) and end > self.sent and text[end - 1] == "\ufffd":
+            end -= 1  # half of a character made of several tokens: wait for the rest
+        piece, self.sent = text[self.sent : end], max(end, self.sent)
+        return piece, stopped
+
+
+class Engine:
+    """The base model with every miniModel loaded as a named adapter, and the worker that decodes."""
+
+    def __init__(
+        self,
+        models_dir: str | Path,
+        names: list[str],
+        device: str | None = None,
+        trust_remote_code: bool = False,
+        base_model: str | None = None,
+        max_batch: int = 32,
+    ):
+        from peft import PeftModel
+
+        from gom.device import pick_device
+
+        dirs = adapter_dirs(models_dir, names)
+        self.base, revision, self.infos = shared_base(dirs, base_model)
+        self.device = pick_device(device)
+        model, self.tokenizer = load_checked_base(self.base, revision, trust_remote_code, self.device)
+        self.context = context_length(model.config)
+        first, *rest = names
+        try:
+            # PEFT reads adapter_model.safetensors whenever it exists (adapter_dirs made sure it does).
+            model = PeftModel.from_pretrained(model, dirs[first], adapter_name=first)
+            for name in rest:
+                model.load_adapter(dirs[name], adapter_name=name)
+        except Exception as e:
+            raise GomError(
+                f"the miniModels' adapters could not be loaded ({type(e).__name__}: {first_line(e)})"
+            ) from None
+        self.model = model.to(self.device).eval()
+        # transformers renamed past_key_values to cache (5.x); older releases know only the former.
+        forward = inspect.signature(type(model.get_base_model()).forward).parameters
+        self.cache_arg = "cache" if "cache" in forward else "past_key_values"
+        self.max_batch = max_batch
+        self.jobs: queue.Queue[Job | None] = queue.Queue()
+        self.largest_batch = 0  # the most requests decoded together so far (GET /health)
+        self.worker = threading.Thread(target=self._work, name="gom-generate", daemon=True)
+        self.worker.start()
+
+    def templates(self) -> dict[str, str | None]:
+        return {name: info.get("prompt") for name, info in self.infos.items()}
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.worker.join(timeout=30)
+
+    async def generate(self, adapter: str, prompt_ids: list[int], sampling: Sampling) -> AsyncIterator[str | Finish]:
+        """Pieces of text as they are decoded, then a Finish."""
+        job = Job(adapter, prompt_ids, sampling, asyncio.get_running_loop())
+        self.jobs.put(job)
+        try:
+            while True:
+                event = await job.events.get()
+                if isinstance(event, Exception):
+                    raise event
+                yield event
+                if isinstance(event, Finish):
+                    return
+        finally:
+            job.cancelled = True  # a client that went away stops its row at the next step
+
+    def _work(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            batch = [job]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self.jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self.jobs.put(None)
+                    break
+                batch.append(more)
+            self.largest_batch = max(self.largest_batch, len(batch))
+            try:
+                self._decode(batch)
+            except Exception as e:  # a failed batch answers its requests; the worker goes on
+                log.exception("generation failed")
+                for j in batch:
+                    j.send(GomError(f"generation failed ({type(e).__name__}: {first_line(e)})"))
+
+    def _decode(self, batch: list[Job]) -> None:
+        import torch
+        from transformers import DynamicCache
+
+        tok, rows = self.tokenizer, len(batch)
+        width = max(len(j.prompt_ids) for j in batch)
+        pad = tok.pad_token_id
+        ids = torch.full((rows, width), pad, dtype=torch.long)
+        mask = torch.zeros((rows, width), dtype=torch.long)
+        for i, j in enumerate(batch):  # left padding: every row's next token is at the same column
+            ids[i, width - len(j.prompt_ids) :] = torch.tensor(j.prompt_ids)
+            mask[i, width - len(j.prompt_ids) :] = 1
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        adapters = [j.adapter for j in batch]
+        generators = [_generator(j.sampling.seed) for j in batch]
+        out: list[list[int]] = [[] for _ in batch]
+        texts = [StopText(j.sampling.stop) for j in batch]
+        done = [False] * rows
+        cache = DynamicCache()
+        with torch.inference_mode():
+            while not all(done):
+                logits = (
+                    self.model(
+                        input_ids=ids,
+                        attention_mask=mask,
+                        position_ids=positions,
+                        use_cache=True,
+                        **{self.cache_arg: cache},
+                        adapter_names=adapters,
+                    )
+                    .logits[:, -1, :]
+                    .float()
+                )
+                nxt = [pad] * rows
+                for i, j in enumerate(batch):
+                    if done[i]:
+                        continue
+                    if j.cancelled:
+                        done[i] = True
+                        continue
+                    token = _pick(logits[i], j.sampling, generators[i])
+                    nxt[i] = token
+                    reason = None
+                    if token == tok.eos_token_id:
+                        reason = "stop"
+                    else:
+                        out[i].append(token)
+                        if len(out[i]) >= j.sampling.max_tokens:
+                            reason = "length"
+                    text = tok.decode(out[i], skip_special_tokens=True)
+                    piece, stopped = texts[i].step(text, final=reason is not None)
+                    if piece:
+                        j.send(piece)
+                    if stopped or reason:
+                        done[i] = True
+                        j.send(Finish("stop" if stopped else reason, len(j.prompt_ids), len(out[i])))
+                ids = torch.tensor(nxt, dtype=torch.long, device=self.device).unsqueeze(1)
+                mask = torch.cat([mask, torch.ones((rows, 1), dtype=torch.long, device=self.device)], dim=1)
+                positions = positions[:, -1:] + 1
+
+
+def context_length(config) -> int:
+    """How many tokens the base attends to (prompt and answer together)."""
+    for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    raise GomError("the base model's config names no context length (max_position_embeddings)")
+
+
+def _generator(seed: int | None):
+    import torch
+
+    if seed is None:
+        return None
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return g
+
+
+def _pick(logits, sampling: Sampling, generator) -> int:
+    import torch
+
+    if sampling.temperature == 0:
+        return int(logits.argmax())
+    probs = torch.softmax(logits.cpu() / sampling.temperature, dim=-1)
+    if sampling.top_p < 1:
+        sorted_probs, order = probs.sort(descending=True)
+        keep = sorted_probs.cumsum(0) - sorted_probs < sampling.top_p  # the smallest set reaching top_p
+        probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
+    return int(torch.multinomial(probs, 1, generator=generator))

@@ -1,0 +1,70 @@
+"""Loading what ``gom serve`` serves, once, from the workflow's outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gom.errors import GomError, first_line
+from gom.serve.app import Service
+from gom.serve.engine import Engine, context_length, shared_base
+from gom.serve.graph import graph_payload
+from gom.serve.routing import RouteBatcher
+
+
+def load_service(
+    results: str | Path,
+    models_dir: str | Path,
+    graph_dir: str | Path,
+    embedding_model: str | None = None,
+    base_model: str | None = None,
+    trust_remote_code: bool = False,
+    upstream: str | None = None,
+    upstream_api_key: str | None = None,
+    api_key: str | None = None,
+    max_batch: int = 32,
+) -> Service:
+    from gom.routing.router import Router
+
+    router = Router(results, embedding_model=embedding_model)
+    names = list(router.index.names)
+    graph = graph_payload(graph_dir, models_dir, names)
+    if upstream is None:
+        engine = Engine(
+            models_dir, names, trust_remote_code=trust_remote_code, base_model=base_model, max_batch=max_batch
+        )
+        tokenizer, context, templates, remote = engine.tokenizer, engine.context, engine.templates(), None
+    else:
+        from gom.serve.upstream import Upstream
+
+        engine = None
+        dirs = {name: Path(models_dir) / name for name in names}
+        for name, d in dirs.items():
+            if not (d / "gom.json").is_file():
+                raise GomError(
+                    f"the router names '{name}' but {d}/ holds no miniModel: build it with `snakemake --cores all {d}`"
+                )
+        base, revision, infos = shared_base(dirs, base_model)
+        tokenizer, context = _tokenizer_and_context(base, revision, trust_remote_code)
+        templates = {name: info.get("prompt") for name, info in infos.items()}
+        try:
+            remote = Upstream(upstream, upstream_api_key)
+        except ValueError as e:
+            raise GomError(str(e)) from None
+    return Service(
+        RouteBatcher(router, max_batch=max_batch), templates, tokenizer, context, graph, engine, remote, api_key
+    )
+
+
+def _tokenizer_and_context(base: str, revision: str | None, trust_remote_code: bool):
+    """The base's tokenizer and context length, without its weights (generation happens upstream)."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from gom.lm.generate import refuse_custom_code
+
+    refuse_custom_code(base, trust_remote_code)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, revision=revision, trust_remote_code=trust_remote_code)
+        config = AutoConfig.from_pretrained(base, revision=revision, trust_remote_code=trust_remote_code)
+    except Exception as e:
+        raise GomError(f"the base model '{base}' could not be read ({type(e).__name__}: {first_line(e)})") from None
+    return tokenizer, context_length(config)

@@ -1,0 +1,50 @@
+"""Routing for the server: queries that arrive together are embedded and scored as one batch."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class RouteBatcher:
+    """Wraps a ``Router``: while one batch is being scored (in a thread, off the event loop), new
+    queries wait; the next batch takes every query waiting, up to ``max_batch``."""
+
+    def __init__(self, router, max_batch: int = 64):
+        self.router, self.max_batch = router, max_batch
+        self.names: list[str] = list(router.index.names)
+        self.waiting: asyncio.Queue | None = None
+        self.task: asyncio.Task | None = None
+        self.largest_batch = 0  # the most queries scored together so far (GET /health)
+
+    def start(self) -> None:
+        self.waiting = asyncio.Queue()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def route(self, query: str, top_k: int = 3) -> dict:
+        """What ``gom route --json`` prints for ``query``."""
+        future = asyncio.get_running_loop().create_future()
+        await self.waiting.put((query, top_k, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self.waiting.get()]
+            while len(batch) < self.max_batch and not self.waiting.empty():
+                batch.append(self.waiting.get_nowait())
+            self.largest_batch = max(self.largest_batch, len(batch))
+            top_k = max(k for _, k, _ in batch)
+            try:
+                results = await asyncio.to_thread(self.router.route, [q for q, _, _ in batch], top_k)
+            except Exception as e:  # every waiting request hears of it; the batcher goes on
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(e)
+                continue
+            for (_, k, future), result in zip(batch, results):
+                if not future.done():
+                    future.set_result({**result, "ranking": result["ranking"][:k]})

@@ -1,0 +1,89 @@
+"""Generation forwarded to another OpenAI-compatible server that knows the miniModels by name
+(vLLM started from results/serve/vllm_serve.sh, LoRAX, or another ``gom serve``).
+
+gom keeps routing, the prompt templates and the API; the upstream receives the prompt already
+templated, as a plain completion (``raw`` tells another gom server not to template it again; vLLM
+ignores the field).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from gom.serve.engine import Finish, Sampling
+from gom.serve.schemas import OpenAIError
+
+
+class Upstream:
+    def __init__(self, url: str, api_key: str | None = None, timeout: float = 600.0):
+        import httpx
+
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"the upstream must be an http:// or https:// URL, not {url!r}")
+        self.url = url.rstrip("/").removesuffix("/v1")
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def generate(
+        self, model: str, prompt: str, prompt_tokens: int, sampling: Sampling
+    ) -> AsyncIterator[str | Finish]:
+        import httpx
+
+        body = {
+            "model": model,
+            "prompt": prompt,
+            "max_tokens": sampling.max_tokens,
+            "temperature": sampling.temperature,
+            "top_p": sampling.top_p,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "raw": True,
+        }
+        if sampling.stop:
+            body["stop"] = list(sampling.stop)
+        if sampling.seed is not None:
+            body["seed"] = sampling.seed
+        where = f"the upstream server {self.url}"
+        reason, completion = None, None
+        try:
+            async with self.client.stream("POST", "/v1/completions", json=body) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    raise OpenAIError(
+                        502,
+                        f"{where} answered {response.status_code}: {_message(response.text)}",
+                        code="upstream_error",
+                    )
+                async for line in response.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    chunk = json.loads(data)
+                    if "error" in chunk:
+                        raise OpenAIError(502, f"{where} failed: {_message(json.dumps(chunk))}", code="upstream_error")
+                    for choice in chunk.get("choices") or []:
+                        if choice.get("text"):
+                            yield choice["text"]
+                        reason = choice.get("finish_reason") or reason
+                    usage = chunk.get("usage") or {}
+                    completion = usage.get("completion_tokens", completion)
+        except httpx.HTTPError as e:
+            raise OpenAIError(
+                502, f"{where} could not be reached ({type(e).__name__}: {e})", code="upstream_error"
+            ) from None
+        except ValueError as e:
+            raise OpenAIError(502, f"{where} sent a stream that is not OpenAI's ({e})", code="upstream_error") from None
+        yield Finish(reason or "stop", prompt_tokens, completion or 0)
+
+
+def _message(text: str) -> str:
+    try:
+        return json.loads(text)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return text[:300]
