@@ -23,6 +23,7 @@ include: "rules/graph.smk"
 include: "rules/train.smk"
 include: "rules/route.smk"
 include: "rules/embedder.smk"
+include: "rules/serve.smk"
 
 
 rule all:
@@ -32,8 +33,10 @@ rule all:
         training_outputs(),
         routing_outputs(),
         embedder_outputs(),
+        serve_outputs(),
 
 
-# Runs on the submitting host, never as a cluster job.
+# Run on the submitting host, never as cluster jobs (serve_bundle only reads and writes small files).
 localrules:
     all,
+    serve_bundle,

@@ -49,6 +49,12 @@ ROUTING_EMBEDDING_CACHE = ROUTING_DIR + "/embedding_batches/{batch}"
 EMBEDDER_EVAL = "results/embedder/eval.json"
 EMBEDDER_EVAL_TABLE = "results/embedder/eval.csv"
 
+# The vLLM bundle: the base and every miniModel served by one `vllm serve`.
+SERVE_DIR = "results/serve"
+SERVE_MANIFEST = SERVE_DIR + "/manifest.json"  # base, adapters, ranks and what was checked
+SERVE_COMMAND = SERVE_DIR + "/vllm_serve.sh"  # the command line, run from the working directory
+SERVE_ROUTER = SERVE_DIR + "/router.json"  # the router's settings, for a front end
+
 
 # Edge files by dataset. The edge file of a dataset holds its metrics with every dataset listed
 # before it in the config, so appending a dataset adds one edge job and changes no input of an

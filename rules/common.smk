@@ -220,6 +220,10 @@ def embedder_outputs():
     return [paths.EMBEDDER_EVAL] if embedder_input() or routing_embedder_input() else []
 
 
+def serve_outputs():
+    return [paths.SERVE_MANIFEST, paths.SERVE_COMMAND, paths.SERVE_ROUTER]
+
+
 def graph_outputs():
     return (
         expand(paths.MATRIX, metric=METRICS)

@@ -116,6 +116,7 @@ def test_the_rule_list_is_complete():
         "route_eval",
         "finetune_embedder",
         "embedder_eval",
+        "serve_bundle",
     } <= names
 
 

@@ -81,8 +81,9 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
     local_proc = snakemake(local, cluster, "--cores", "2", "--set-threads", *threads)
     assert local_proc.returncode == 0, local_proc.stderr[-3000:]
 
-    # Every job but the local `all` went through sbatch, the small ones bundled (group-components):
-    # the 9 convert/embed/profile jobs of the 3 datasets as one cluster job, the 3 edge jobs as one.
+    # Every job but the local rules (`all`, `serve_bundle`) went through sbatch, the small ones bundled
+    # (group-components): the 9 convert/embed/profile jobs of the 3 datasets as one cluster job, the 3
+    # edge jobs as one.
     submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", out)
     sbatch_lines = [line for line in out.splitlines() if line.lstrip().startswith("sbatch call:")]
     assert len(submitted) == len(sbatch_lines) == 11, submitted
@@ -114,6 +115,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
         "route_quality": 1,
     }, comments
     assert all("JobState=COMPLETED" in info for info in jobs.values())
+    assert not any("serve_bundle" in c for c in comments) and (remote / "results/serve/manifest.json").is_file()
 
     # Training was sent to the gpu partition with a GPU request, and ran on the CPU.
     train_calls = [line for line in sbatch_lines if "train_lora" in line]

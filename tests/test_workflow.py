@@ -92,6 +92,19 @@ def test_minimodels_beat_their_base_and_answer(done):
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr
 
 
+def test_vllm_bundle_serves_every_minimodel(done):
+    workdir, _ = done
+    manifest = json.loads((workdir / "results/serve/manifest.json").read_text())
+    assert manifest["base_model"] == "models/base" and manifest["vllm_checks"]["architecture"] == "Qwen3ForCausalLM"
+    assert [a["name"] for a in manifest["adapters"]] == NAMES
+    assert (manifest["max_lora_rank"], manifest["max_loras"]) == (16, 3)
+    command = (workdir / "results/serve/vllm_serve.sh").read_text()
+    assert all(f"{n}=models/{n}" in command for n in NAMES) and "--max-lora-rank 16" in command
+    router = json.loads((workdir / "results/serve/router.json").read_text())
+    selection = json.loads((workdir / "results/routing/selection.json").read_text())
+    assert router["names"] == NAMES and router["choice"] == selection["choice"]
+
+
 def gom(workdir, *args):
     return subprocess.run([sys.executable, "-m", "gom.cli", *args], cwd=workdir, capture_output=True, text=True)
 
@@ -181,6 +194,7 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
         ("route_index", ""),
         ("route_eval", ""),
         ("route_quality", ""),
+        ("serve_bundle", ""),  # the new adapter is served too
         ("all", ""),
         ("train_lora", "name=smoothies"),
     }
@@ -276,6 +290,7 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
         ("route_index", ""),
         ("route_eval", ""),
         ("route_quality", ""),
+        ("serve_bundle", ""),
         ("all", ""),
     }
     del config["routing"]
@@ -288,6 +303,7 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
         ("route_eval", ""),
         ("route_quality", ""),
         ("cross_loss", ""),
+        ("serve_bundle", ""),
         ("all", ""),
     }
 
