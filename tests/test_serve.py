@@ -208,6 +208,8 @@ def test_a_burst_of_bad_requests_gets_clear_errors_and_the_server_keeps_serving(
             assert words in error["message"], (what, error)
             assert error["type"] == "invalid_request_error", (what, error)
         assert http.get("/v1/chat/completions").status_code == 405
+        chunked = http.post("/v1/route", content=(b"x" * 65536 for _ in range(20)))  # no length declared
+        assert chunked.status_code == 413 and "at most" in chunked.json()["error"]["message"]
     good = client(gom_server).chat.completions.create(
         model="auto", messages=[{"role": "user", "content": COCKTAIL}], max_tokens=8, temperature=0
     )

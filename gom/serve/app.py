@@ -81,13 +81,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.service = service
     graph_body = json.dumps(service.graph).encode()
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
-            error = OpenAIError(413, f"the request body is {size} bytes; gom serve accepts at most {MAX_BODY}")
-            return JSONResponse(error.body(), status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
 
     @app.exception_handler(OpenAIError)
     async def openai_error(request: Request, e: OpenAIError):
@@ -125,7 +119,7 @@ def create_app(service: Service) -> FastAPI:
     async def route(req: RouteRequest):
         if not req.query.strip():
             raise OpenAIError(400, "'query' is empty: there is nothing to route", "query")
-        return await service.routes.route(req.query, req.top_k)
+        return JSONResponse(await service.routes.route(req.query, req.top_k))
 
     @api.get("/graph")
     async def graph():
@@ -167,6 +161,46 @@ def create_app(service: Service) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes (413), whether it declares its length or is
+    sent in chunks; the body is read before the app sees it (bodies here are small)."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            return await self._refuse(send, f"{declared.decode(errors='replace')[:20]} bytes")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                return await self._refuse(send, f"over {self.limit} bytes")
+            if not message.get("more_body"):
+                break
+        body, replayed = b"".join(chunks), False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send, size: str) -> None:
+        error = OpenAIError(413, f"the request body is {size}; gom serve accepts at most {self.limit}")
+        await JSONResponse(error.body(), status_code=413)({"type": "http"}, None, send)
 
 
 def _invalid(e: RequestValidationError) -> OpenAIError:
