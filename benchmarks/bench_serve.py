@@ -18,6 +18,7 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -147,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(args.workdir).resolve()
     texts = queries(workdir, max(args.route_requests, args.generate_requests))
     rows = []
-    with ServerProcess(workdir, "--log-level", "warning") as server:
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        ServerProcess(workdir, "--log-level", "warning", log=Path(logs) / "serve.log") as server,
+    ):
         health = {}
         for mode, n in (("route", args.route_requests), ("generate", args.generate_requests)):
             asyncio.run(load(server.url, server.proc.pid, mode, texts[:8], 1, args.max_tokens))  # warm-up

@@ -196,6 +196,7 @@ def _serve(args) -> int:
     from gom.serve.app import create_app
     from gom.serve.load import load_service
 
+    logging.getLogger("gom").setLevel(args.log_level.upper())
     api_key = args.api_key or os.environ.get("GOM_API_KEY") or None
     service = load_service(
         args.results,

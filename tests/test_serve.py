@@ -127,19 +127,21 @@ def user(text: str) -> list[dict]:
     return [{"role": "user", "content": text}]
 
 
+TEXT = "/v1/completions"
+ROUTE = "/v1/route"
+
+
+def ask(**fields) -> dict:
+    return {"model": "auto", "prompt": "hi", **fields}
+
+
 BAD = [
     # (what is wrong, path, body or raw bytes, expected status, words the message must hold)
-    ("malformed JSON", "/v1/chat/completions", b'{"model": "auto", "messages": [', 400, "not valid JSON"),
-    ("not an object", "/v1/chat/completions", b"[1, 2]", 400, "valid dictionary"),
-    ("messages missing", "/v1/chat/completions", {"model": "auto"}, 400, "'messages' is required"),
-    ("empty messages", "/v1/chat/completions", {"model": "auto", "messages": []}, 400, "messages"),
-    (
-        "empty content",
-        "/v1/chat/completions",
-        {"model": "auto", "messages": [{"role": "user", "content": " "}]},
-        400,
-        "empty",
-    ),
+    ("malformed JSON", CHAT, b'{"model": "auto", "messages": [', 400, "not valid JSON"),
+    ("not an object", CHAT, b"[1, 2]", 400, "valid dictionary"),
+    ("messages missing", CHAT, {"model": "auto"}, 400, "'messages' is required"),
+    ("empty messages", CHAT, {"model": "auto", "messages": []}, 400, "messages"),
+    ("empty content", CHAT, {"model": "auto", "messages": user(" ")}, 400, "empty"),
     (
         "last message not the user's",
         CHAT,
@@ -147,51 +149,27 @@ BAD = [
         400,
         "user",
     ),
-    (
-        "bad role",
-        "/v1/chat/completions",
-        {"model": "auto", "messages": [{"role": "wizard", "content": "hi"}]},
-        400,
-        "role",
-    ),
-    (
-        "max_tokens a string",
-        "/v1/completions",
-        {"model": "auto", "prompt": "hi", "max_tokens": "12"},
-        400,
-        "max_tokens",
-    ),
-    ("max_tokens zero", "/v1/completions", {"model": "auto", "prompt": "hi", "max_tokens": 0}, 400, "max_tokens"),
-    ("max_tokens too many", "/v1/completions", {"model": "auto", "prompt": "hi", "max_tokens": 10**6}, 400, "context"),
-    (
-        "temperature out of range",
-        "/v1/completions",
-        {"model": "auto", "prompt": "hi", "temperature": 7},
-        400,
-        "temperature",
-    ),
-    ("stream not a bool", "/v1/completions", {"model": "auto", "prompt": "hi", "stream": "yes"}, 400, "stream"),
-    (
-        "unknown field",
-        "/v1/completions",
-        {"model": "auto", "prompt": "hi", "frequency_penalty": 1},
-        400,
-        "frequency_penalty",
-    ),
-    ("two prompts", "/v1/completions", {"model": "auto", "prompt": ["a", "b"]}, 400, "one per request"),
-    ("five stops", "/v1/completions", {"model": "auto", "prompt": "hi", "stop": list("abcde")}, 400, "stop"),
-    ("a path as model", "/v1/completions", {"model": "../../etc/passwd", "prompt": "hi"}, 404, "available: auto, base"),
+    ("bad role", CHAT, {"model": "auto", "messages": [{"role": "wizard", "content": "hi"}]}, 400, "role"),
+    ("lone surrogate", CHAT, {"model": "auto", "messages": user("\ud800 x")}, 400, "lone surrogate"),
+    ("max_tokens a string", TEXT, ask(max_tokens="12"), 400, "max_tokens"),
+    ("max_tokens zero", TEXT, ask(max_tokens=0), 400, "max_tokens"),
+    ("max_tokens too many", TEXT, ask(max_tokens=10**6), 400, "context"),
+    ("temperature out of range", TEXT, ask(temperature=7), 400, "temperature"),
+    ("stream not a bool", TEXT, ask(stream="yes"), 400, "stream"),
+    ("unknown field", TEXT, ask(best_of=2), 400, "unknown field 'best_of'"),
+    ("echo", TEXT, ask(echo=True), 400, "unknown field 'echo'"),
+    ("a setting gom lacks", TEXT, ask(frequency_penalty=1), 400, "does not support"),
+    ("seed beyond 64 bits", TEXT, ask(seed=2**70), 400, "seed"),
+    ("stream_options alone", TEXT, ask(stream_options={}), 400, "stream"),
+    ("two prompts", TEXT, ask(prompt=["a", "b"]), 400, "one per request"),
+    ("five stops", TEXT, ask(stop=list("abcde")), 400, "stop"),
+    ("a path as model", TEXT, ask(model="../../etc/passwd"), 404, "available: auto, base"),
     ("unknown model", CHAT, {"model": "gpt-4", "messages": user("hi")}, 404, "available: auto, base"),
-    (
-        "prompt over the context",
-        "/v1/completions",
-        {"model": "base", "prompt": "tomato basil " * 4000},
-        400,
-        "at most 4096 tokens",
-    ),
-    ("empty query", "/v1/route", {"query": ""}, 400, "empty"),
-    ("top_k zero", "/v1/route", {"query": "x", "top_k": 0}, 400, "top_k"),
-    ("body too large", "/v1/route", {"query": "x" * (2 << 20)}, 413, "at most"),
+    ("prompt over the context", TEXT, ask(model="base", prompt="tomato basil " * 4000), 400, "at most 4096 tokens"),
+    ("empty query", ROUTE, {"query": ""}, 400, "empty"),
+    ("lone surrogate query", ROUTE, {"query": "\udfff"}, 400, "lone surrogate"),
+    ("top_k zero", ROUTE, {"query": "x", "top_k": 0}, 400, "top_k"),
+    ("body too large", ROUTE, {"query": "x" * (2 << 20)}, 413, "at most"),
     ("no such endpoint", "/v1/embeddings", {"input": "x"}, 404, "no such endpoint"),
 ]
 
@@ -199,10 +177,8 @@ BAD = [
 def test_a_burst_of_bad_requests_gets_clear_errors_and_the_server_keeps_serving(gom_server):
     with httpx.Client(base_url=gom_server.url, timeout=60) as http:
         for what, path, body, status, words in BAD:
-            if isinstance(body, bytes):
-                r = http.post(path, content=body, headers={"content-type": "application/json"})
-            else:
-                r = http.post(path, json=body)
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()  # "\ud800" stays escaped
+            r = http.post(path, content=data, headers={"content-type": "application/json"})
             assert r.status_code == status, (what, r.status_code, r.text[:300])
             error = r.json()["error"]
             assert words in error["message"], (what, error)
@@ -217,6 +193,40 @@ def test_a_burst_of_bad_requests_gets_clear_errors_and_the_server_keeps_serving(
     assert "Traceback" not in gom_server.output()
 
 
+def test_edge_values_are_answered_not_refused(gom_server):
+    """Values at the edges of what is valid, and neutral values of settings gom lacks, get answers."""
+    api = client(gom_server)
+    cases = [
+        {"temperature": 1e-300},
+        {"top_p": 1e-300},
+        {"seed": 2**63 - 1},
+        {"temperature": None, "top_p": None, "n": None, "presence_penalty": 0, "frequency_penalty": 0},
+        {"logprobs": False, "logit_bias": {}},
+    ]
+    for extra in cases:
+        reply = api.chat.completions.create(model="cocktails", messages=user(COCKTAIL), max_tokens=4, **extra)
+        assert reply.choices[0].finish_reason in ("stop", "length"), extra
+    # earlier turns may carry what chat tools send (tool calls); the last user message is the question
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    history = [
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "content": "42", "tool_call_id": "c1"},
+        {"role": "user", "content": [{"type": "text", "text": COCKTAIL}]},
+    ]
+    reply = api.chat.completions.create(model="auto", messages=history, max_tokens=4, temperature=0)
+    assert reply.model == "cocktails"
+
+
+def test_a_client_that_goes_away_stops_its_answer(gom_server):
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{gom_server.url}{TEXT}", json=ask(model="base", max_tokens=4000, temperature=1), timeout=1.0)
+    deadline = time.monotonic() + 60
+    while "a client went away" not in gom_server.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "of at most 4000 tokens" in gom_server.output()
+
+
 def test_api_key_upstream_and_graceful_shutdown(gom_server):
     key = "s3cret-key"
     guarded = start_server(gom_server.workdir, "--upstream", gom_server.url, env={"GOM_API_KEY": key})
@@ -227,6 +237,8 @@ def test_api_key_upstream_and_graceful_shutdown(gom_server):
             assert r.status_code == 401 and "Bearer" in r.json()["error"]["message"]
         with pytest.raises(openai.AuthenticationError):
             client(guarded, "wrong").models.list()
+        assert httpx.get(f"{guarded.url}/v1/models", headers={"Authorization": f"bearer {key}"}).status_code == 200
+        assert httpx.get(f"{guarded.url}/openapi.json").status_code == 404  # no schema behind the key's back
 
         # generation forwarded upstream: routed, templated and answered as the upstream answers it directly
         api = client(guarded, key)

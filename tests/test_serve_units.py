@@ -152,3 +152,102 @@ def test_adapters_of_different_bases_are_refused(adapters, tmp_path, monkeypatch
     write_json(tmp_path / "models" / "beta" / "gom.json", {"dataset": "beta", "base_model": "other"})
     with pytest.raises(GomError, match="one base model: miniModel 'alpha' was trained on"):
         Engine(tmp_path / "models", ["alpha", "beta"], device="cpu")
+
+
+class FakeRouter:
+    """Routes like the real one, but cannot take a query holding 'poison'."""
+
+    class index:  # noqa: N801 (the attribute the batcher reads)
+        names = ["a", "b"]
+
+    def route(self, queries, top_k=3):
+        if any("poison" in q for q in queries):
+            raise ValueError("cannot embed this")
+        return [
+            {"query": q, "choice": "a", "ranking": [{"model": "a", "score": 1.0}, {"model": "b", "score": 0.5}]}
+            for q in queries
+        ]
+
+
+def test_one_query_the_router_cannot_take_fails_alone():
+    from gom.serve.routing import RouteBatcher
+
+    async def run():
+        batcher = RouteBatcher(FakeRouter())
+        batcher.start()
+        try:
+            return await asyncio.gather(
+                *(batcher.route(q, 1) for q in ["x", "poison", "y", "z"]), return_exceptions=True
+            )
+        finally:
+            await batcher.stop()
+
+    x, poison, y, z = asyncio.run(run())
+    assert isinstance(poison, ValueError)
+    assert x["query"] == "x" and z["query"] == "z" and len(y["ranking"]) == 1
+
+
+def upstream_with(handler):
+    import httpx
+
+    from gom.serve.upstream import Upstream
+
+    up = Upstream("http://upstream.test", count=lambda text: len(text.split()))
+    up.client = httpx.AsyncClient(base_url=up.url, transport=httpx.MockTransport(handler))
+    return up
+
+
+def drain(up):
+    async def run():
+        out = []
+        async for piece in up.generate("a", "Q: hi", 3, Sampling(8, 0.0)):
+            out.append(piece)
+        await up.close()
+        return out
+
+    return asyncio.run(run())
+
+
+def sse(*chunks) -> bytes:
+    import json
+
+    return "".join(f"data: {c if isinstance(c, str) else json.dumps(c)}\n\n" for c in chunks).encode()
+
+
+def test_upstream_stream_is_relayed_and_its_failures_are_named():
+    import httpx
+
+    from gom.serve.schemas import OpenAIError
+
+    piece = {"choices": [{"text": "two words", "finish_reason": None}]}
+    done = {"choices": [{"text": "", "finish_reason": "length"}]}
+    out = drain(upstream_with(lambda r: httpx.Response(200, content=sse(piece, done, "[DONE]"))))
+    assert out[:-1] == ["two words"] and out[-1] == Finish("length", 3, 2)  # tokens counted here: no usage sent
+
+    cut = upstream_with(lambda r: httpx.Response(200, content=sse(piece)))  # no finish_reason, no [DONE]
+    with pytest.raises(OpenAIError, match="without finishing it") as e:
+        drain(cut)
+    assert e.value.status == 502
+    refused = upstream_with(lambda r: httpx.Response(400, json={"error": {"message": "too long"}}))
+    with pytest.raises(OpenAIError, match="answered 400: too long") as e:
+        drain(refused)
+    assert e.value.status == 400  # the request's fault stays a 4xx
+    garbled = upstream_with(lambda r: httpx.Response(200, content=sse("[1, 2]")))
+    with pytest.raises(OpenAIError, match="not OpenAI's") as e:
+        drain(garbled)
+    assert e.value.status == 502
+
+
+def test_incremental_decoding_gives_the_whole_decode(adapters):
+    from transformers import AutoTokenizer
+
+    from gom.serve.engine import Detokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(adapters / "base")
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        ids = [int(i) for i in rng.integers(0, len(tokenizer), size=40)]
+        d = Detokenizer(tokenizer)
+        for i in ids:
+            d.add(i)
+        assert d.value(final=True) == tokenizer.decode(ids, skip_special_tokens=True)

@@ -9,6 +9,7 @@ that adapter, ``"base"`` the plain base.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hmac
 import json
 import logging
@@ -25,6 +26,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from gom.errors import first_line
 from gom.lm.generate import format_prompt
 from gom.serve.engine import BASE, Finish, Sampling
 from gom.serve.schemas import ChatRequest, CompletionRequest, Generation, Message, OpenAIError, RouteRequest, location
@@ -77,15 +79,24 @@ def create_app(service: Service) -> FastAPI:
         yield
         await service.close()
 
-    app = FastAPI(title="Graph of Models", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    # The API's own documentation pages only where no key guards the API.
+    docs = {} if service.api_key is None else {"docs_url": None, "openapi_url": None}
+    app = FastAPI(title="Graph of Models", lifespan=lifespan, redoc_url=None, **docs)
     app.state.service = service
     graph_body = json.dumps(service.graph).encode()
+    graph_gzip = gzip.compress(graph_body, mtime=0)  # the graph of 1,000 datasets is megabytes of JSON
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)
 
     @app.exception_handler(OpenAIError)
     async def openai_error(request: Request, e: OpenAIError):
         return JSONResponse(e.body(), status_code=e.status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, e: Exception):
+        log.exception("unexpected error answering %s %s", request.method, request.url.path)
+        error = OpenAIError(500, f"gom serve failed ({type(e).__name__}: {first_line(e)})")
+        return JSONResponse(error.body(), status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, e: RequestValidationError):
@@ -100,7 +111,8 @@ def create_app(service: Service) -> FastAPI:
         if service.api_key is None:
             return
         given = request.headers.get("authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {service.api_key}".encode()):
+        scheme, _, key = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(), service.api_key.encode()):
             why = "no API key was given" if not given else "the API key is not valid"
             raise OpenAIError(401, f"{why}: send 'Authorization: Bearer <key>'", code="invalid_api_key")
 
@@ -122,23 +134,25 @@ def create_app(service: Service) -> FastAPI:
         return JSONResponse(await service.routes.route(req.query, req.top_k))
 
     @api.get("/graph")
-    async def graph():
-        return Response(graph_body, media_type="application/json")
+    async def graph(request: Request):
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers = {"content-encoding": "gzip", "vary": "accept-encoding"}
+            return Response(graph_gzip, media_type="application/json", headers=headers)
+        return Response(graph_body, media_type="application/json", headers={"vary": "accept-encoding"})
 
     @api.post("/chat/completions")
-    async def chat(req: ChatRequest):
-        return await _answer(
-            service, req, _chat_query(req.messages), req.max_completion_tokens or req.max_tokens, chat=True
-        )
+    async def chat(req: ChatRequest, request: Request):
+        query = _chat_query(req.messages)
+        return await _answer(service, request, req, query, req.max_completion_tokens or req.max_tokens, chat=True)
 
     @api.post("/completions")
-    async def completions(req: CompletionRequest):
+    async def completions(req: CompletionRequest, request: Request):
         prompts = [req.prompt] if isinstance(req.prompt, str) else req.prompt
         if len(prompts) != 1:
             raise OpenAIError(400, f"'prompt' holds {len(prompts)} prompts; gom answers one per request", "prompt")
         if not prompts[0].strip():
             raise OpenAIError(400, "'prompt' is empty: there is nothing to answer", "prompt")
-        return await _answer(service, req, prompts[0], req.max_tokens, chat=False)
+        return await _answer(service, request, req, prompts[0], req.max_tokens, chat=False)
 
     app.include_router(api)
 
@@ -257,7 +271,9 @@ async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
     return model, {"model": model, "score": None, "in_domain_score": None, "abstained": False, "routed": False}
 
 
-async def _answer(service: Service, req: Generation, query: str, max_tokens: int | None, chat: bool):
+async def _answer(service: Service, request: Request, req: Generation, query: str, max_tokens: int | None, chat: bool):
+    req.check()
+    stops = req.stops()
     name, meta = await _choose(service, req.model, query)
     template = None if name == "base" else service.templates[name]
     prompt = format_prompt(template, query, raw=req.raw)
@@ -280,7 +296,8 @@ async def _answer(service: Service, req: Generation, query: str, max_tokens: int
             field,
             "context_length_exceeded",
         )
-    sampling = Sampling(max_tokens or min(DEFAULT_MAX_TOKENS, room), req.temperature, req.top_p, req.stops(), req.seed)
+    temperature, top_p = 1.0 if req.temperature is None else req.temperature, 1.0 if req.top_p is None else req.top_p
+    sampling = Sampling(max_tokens or min(DEFAULT_MAX_TOKENS, room), temperature, top_p, stops, req.seed)
     pieces = service.generate(name, prompt, ids, sampling)
     first = await _first(pieces)  # an upstream's refusal is still an HTTP error, not a broken stream
     headers = {"x-gom-model": name}
@@ -289,14 +306,29 @@ async def _answer(service: Service, req: Generation, query: str, max_tokens: int
     reply = Reply(chat, name, meta)
     if req.stream:
         usage = bool(req.stream_options and req.stream_options.include_usage)
+        headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}  # no proxy holds the pieces back
         return StreamingResponse(reply.stream(first, pieces, usage), media_type="text/event-stream", headers=headers)
+    whole = asyncio.ensure_future(_collect(first, pieces))
+    while not (await asyncio.wait({whole}, timeout=0.5))[0]:
+        if await request.is_disconnected():  # nobody will read the answer: stop decoding it
+            whole.cancel()
+            await asyncio.gather(whole, return_exceptions=True)
+            return Response(status_code=499)
+    text, finish = whole.result()
+    return JSONResponse(reply.whole(text, finish), headers=headers)
+
+
+async def _collect(first, pieces: AsyncIterator) -> tuple[str, Finish]:
     text, finish = [], None
-    async for piece in _chain(first, pieces):
-        if isinstance(piece, Finish):
-            finish = piece
-        else:
-            text.append(piece)
-    return JSONResponse(reply.whole("".join(text), finish), headers=headers)
+    try:
+        async for piece in _chain(first, pieces):
+            if isinstance(piece, Finish):
+                finish = piece
+            else:
+                text.append(piece)
+    finally:
+        await pieces.aclose()  # a cancelled answer tells the engine at once
+    return "".join(text), finish
 
 
 async def _first(pieces: AsyncIterator):

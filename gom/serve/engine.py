@@ -141,6 +141,9 @@ class Engine:
         # transformers renamed past_key_values to cache (5.x); older releases know only the former.
         forward = inspect.signature(type(model.get_base_model()).forward).parameters
         self.cache_arg = "cache" if "cache" in forward else "past_key_values"
+        # Every token that ends an answer: the tokenizer's EOS and the model's (Qwen3 lists several).
+        ends = getattr(model.generation_config, "eos_token_id", None)
+        self.stop_ids = {self.tokenizer.eos_token_id, *(ends if isinstance(ends, list) else [ends])} - {None}
         self.max_batch = max_batch
         self.jobs: queue.Queue[Job | None] = queue.Queue()
         self.largest_batch = 0  # the most requests decoded together so far (GET /health)
@@ -190,7 +193,7 @@ class Engine:
             except Exception as e:  # a failed batch answers its requests; the worker goes on
                 log.exception("generation failed")
                 for j in batch:
-                    j.send(GomError(f"generation failed ({type(e).__name__}: {first_line(e)})"))
+                    j.send(GomError(f"{type(e).__name__}: {first_line(e)}"))
 
     def _decode(self, batch: list[Job]) -> None:
         import torch
@@ -207,13 +210,10 @@ class Engine:
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         adapters = [j.adapter for j in batch]
-        generators = [_generator(j.sampling.seed) for j in batch]
-        out: list[list[int]] = [[] for _ in batch]
-        texts = [StopText(j.sampling.stop) for j in batch]
-        done = [False] * rows
+        rows_of = [Row(j, self.tokenizer) for j in batch]
         cache = DynamicCache()
         with torch.inference_mode():
-            while not all(done):
+            while not all(r.done for r in rows_of):
                 logits = (
                     self.model(
                         input_ids=ids,
@@ -226,32 +226,84 @@ class Engine:
                     .logits[:, -1, :]
                     .float()
                 )
-                nxt = [pad] * rows
-                for i, j in enumerate(batch):
-                    if done[i]:
-                        continue
-                    if j.cancelled:
-                        done[i] = True
-                        continue
-                    token = _pick(logits[i], j.sampling, generators[i])
-                    nxt[i] = token
-                    reason = None
-                    if token == tok.eos_token_id:
-                        reason = "stop"
-                    else:
-                        out[i].append(token)
-                        if len(out[i]) >= j.sampling.max_tokens:
-                            reason = "length"
-                    text = tok.decode(out[i], skip_special_tokens=True)
-                    piece, stopped = texts[i].step(text, final=reason is not None)
-                    if piece:
-                        j.send(piece)
-                    if stopped or reason:
-                        done[i] = True
-                        j.send(Finish("stop" if stopped else reason, len(j.prompt_ids), len(out[i])))
+                nxt = [r.step(logits[i], self.stop_ids) if not r.done else pad for i, r in enumerate(rows_of)]
                 ids = torch.tensor(nxt, dtype=torch.long, device=self.device).unsqueeze(1)
                 mask = torch.cat([mask, torch.ones((rows, 1), dtype=torch.long, device=self.device)], dim=1)
                 positions = positions[:, -1:] + 1
+
+
+class Row:
+    """One request in a batch: picks its tokens, decodes its text and tells its client."""
+
+    def __init__(self, job: Job, tokenizer):
+        self.job, self.text, self.stop = job, Detokenizer(tokenizer), StopText(job.sampling.stop)
+        self.done = False
+        try:
+            self.generator = _generator(job.sampling.seed)
+        except (RuntimeError, ValueError, OverflowError) as e:
+            self._fail(e)
+
+    def _fail(self, e: Exception) -> None:
+        log.exception("generation failed for one request")
+        self.done = True
+        self.job.send(GomError(f"{type(e).__name__}: {first_line(e)}"))
+
+    def step(self, logits, stop_ids: set[int]) -> int:
+        """This row's next token (the pad when it has finished); a failure ends this row only."""
+        job = self.job
+        if job.cancelled:
+            self.done = True
+            log.info(
+                "a client went away: its answer stopped after %d of at most %d tokens",
+                len(self.text.ids),
+                job.sampling.max_tokens,
+            )
+            return 0
+        try:
+            token = _pick(logits, job.sampling, self.generator)
+        except (RuntimeError, ValueError, OverflowError) as e:
+            self._fail(e)
+            return 0
+        reason = None
+        if token in stop_ids:
+            reason = "stop"
+        else:
+            self.text.add(token)
+            if len(self.text.ids) >= job.sampling.max_tokens:
+                reason = "length"
+        piece, stopped = self.stop.step(self.text.value(final=reason is not None), final=reason is not None)
+        if piece:
+            job.send(piece)
+        if stopped or reason:
+            self.done = True
+            job.send(Finish("stop" if stopped else reason, len(job.prompt_ids), len(self.text.ids)))
+        return token
+
+
+class Detokenizer:
+    """The text of a growing answer, decoding only its last few tokens at each step (decoding
+    the whole answer every step costs time quadratic in its length)."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer, self.ids, self.text = tokenizer, [], ""
+        self.prefix = self.read = 0  # ids[prefix:read] is decoded into the end of text already
+
+    def _decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def add(self, token: int) -> None:
+        self.ids.append(token)
+        before, after = self._decode(self.ids[self.prefix : self.read]), self._decode(self.ids[self.prefix :])
+        if len(after) > len(before) and not after.endswith("\ufffd"):  # a whole character more
+            self.text += after[len(before) :]
+            self.prefix, self.read = self.read, len(self.ids)
+
+    def value(self, final: bool = False) -> str:
+        """The text so far; ``final`` adds what is still waiting for the rest of a character."""
+        if not final or self.read == len(self.ids):
+            return self.text
+        before, after = self._decode(self.ids[self.prefix : self.read]), self._decode(self.ids[self.prefix :])
+        return self.text + after[len(before) :]
 
 
 def context_length(config) -> int:
@@ -278,9 +330,11 @@ def _pick(logits, sampling: Sampling, generator) -> int:
 
     if sampling.temperature == 0:
         return int(logits.argmax())
-    probs = torch.softmax(logits.cpu() / sampling.temperature, dim=-1)
+    logits = logits.cpu().double()
+    probs = torch.softmax((logits - logits.max()) / sampling.temperature, dim=-1)  # no overflow for a tiny temperature
     if sampling.top_p < 1:
         sorted_probs, order = probs.sort(descending=True)
         keep = sorted_probs.cumsum(0) - sorted_probs < sampling.top_p  # the smallest set reaching top_p
+        keep[0] = True  # the likeliest token, however small top_p is
         probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
     return int(torch.multinomial(probs, 1, generator=generator))

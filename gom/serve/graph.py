@@ -27,8 +27,9 @@ ADAPTER_KEYS = (
 PREFERRED = ("centroid_cosine", "mean_cosine")
 
 
-def _number(value):
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+def _number(value, digits: int = 6):
+    """A finite number rounded to ``digits`` decimals (the page needs no more), else None."""
+    return round(float(value), digits) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
 def _matrices(graph_dir: Path, names: list[str]) -> dict[str, np.ndarray]:
@@ -85,7 +86,7 @@ def _edges(names: list[str], matrices: dict[str, np.ndarray], top_k: int | None)
         {
             "source": names[i],
             "target": names[j],
-            "metrics": {metric: _number(float(m[i, j])) for metric, m in matrices.items()},
+            "metrics": {metric: _number(float(m[i, j]), 4) for metric, m in matrices.items()},
         }
         for i, j in pairs
     ]

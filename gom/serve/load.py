@@ -47,7 +47,11 @@ def load_service(
         tokenizer, context = _tokenizer_and_context(base, revision, trust_remote_code)
         templates = {name: info.get("prompt") for name, info in infos.items()}
         try:
-            remote = Upstream(upstream, upstream_api_key)
+            remote = Upstream(
+                upstream,
+                upstream_api_key,
+                count=lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]),
+            )
         except ValueError as e:
             raise GomError(str(e)) from None
     return Service(

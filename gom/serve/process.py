@@ -19,12 +19,14 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``gom serve ARGS`` run in ``workdir``; its output goes to ``workdir/serve-PORT.log``."""
+    """``gom serve ARGS`` run in ``workdir``; its output goes to ``log`` (default ``workdir/serve-PORT.log``)."""
 
-    def __init__(self, workdir: str | Path, *args: str, env: dict | None = None, timeout: float = 180):
+    def __init__(
+        self, workdir: str | Path, *args: str, env: dict | None = None, timeout: float = 180, log: Path | None = None
+    ):
         port = free_port()
         self.workdir, self.url = Path(workdir), f"http://127.0.0.1:{port}"
-        self.log = self.workdir / f"serve-{port}.log"
+        self.log = Path(log) if log is not None else self.workdir / f"serve-{port}.log"
         environ = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})}
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(

@@ -40,11 +40,22 @@ class RouteBatcher:
             top_k = max(k for _, k, _ in batch)
             try:
                 results = await asyncio.to_thread(self.router.route, [q for q, _, _ in batch], top_k)
-            except Exception as e:  # every waiting request hears of it; the batcher goes on
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(e)
-                continue
+            except Exception as e:  # one query the router cannot take must not fail the others
+                results = [e] if len(batch) == 1 else [await self._alone(q, k) for q, k, _ in batch]
             for (_, k, future), result in zip(batch, results):
-                if not future.done():
-                    future.set_result({**result, "ranking": result["ranking"][:k]})
+                self._settle(future, k, result)
+
+    async def _alone(self, query: str, top_k: int):
+        try:
+            return (await asyncio.to_thread(self.router.route, [query], top_k))[0]
+        except Exception as e:
+            return e
+
+    @staticmethod
+    def _settle(future: asyncio.Future, k: int, result) -> None:
+        if future.done():
+            return
+        if isinstance(result, Exception):
+            future.set_exception(result)
+        else:
+            future.set_result({**result, "ranking": result["ranking"][:k]})

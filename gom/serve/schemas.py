@@ -7,9 +7,9 @@ asked for.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class OpenAIError(Exception):
@@ -24,19 +24,38 @@ class OpenAIError(Exception):
         return {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
 
 
+def _unicode(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(
+            f"holds a lone surrogate (U+{ord(text[e.start]):04X}) at character {e.start}, which is not text"
+        ) from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_unicode)]  # a string that is text (JSON's "\ud800" is not)
+# OpenAI fields gom has no use for, accepted only with a value that changes nothing.
+NEUTRAL = {"presence_penalty": 0, "frequency_penalty": 0, "logprobs": False, "top_logprobs": 0, "logit_bias": {}}
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class TextPart(Strict):
     type: Literal["text"]
-    text: str
+    text: Text
 
 
 class Message(Strict):
+    """A chat message. Only the last (the user's) reaches a miniModel, so what earlier turns carry
+    besides role and content (tool calls, ids) is accepted and not used."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[TextPart] | None = None
-    name: str | None = None
+    content: Text | list[TextPart] | None = None
+    name: Text | None = None
 
 
 class StreamOptions(Strict):
@@ -46,17 +65,31 @@ class StreamOptions(Strict):
 class Generation(Strict):
     """What both completion endpoints share."""
 
-    model: str = Field(min_length=1)
+    model: Text = Field(min_length=1)
     max_tokens: int | None = Field(None, ge=1)
-    temperature: float = Field(1.0, ge=0, le=2)
-    top_p: float = Field(1.0, gt=0, le=1)
-    stop: str | list[str] | None = None
-    stream: bool = False
+    temperature: float | None = Field(None, ge=0, le=2, description="null or left out: 1, as OpenAI")
+    top_p: float | None = Field(None, gt=0, le=1, description="null or left out: 1")
+    stop: Text | list[Text] | None = None
+    stream: bool | None = False
     stream_options: StreamOptions | None = None
-    seed: int | None = None
-    n: int = Field(1, ge=1, le=1, description="gom answers one choice per request")
-    user: str | None = None
+    seed: int | None = Field(None, ge=-(2**63), le=2**63 - 1)
+    n: int | None = Field(None, ge=1, le=1, description="gom answers one choice per request")
+    user: Text | None = None
     raw: bool = Field(False, description="gom's extension: send the prompt as given, without the miniModel's template")
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    logprobs: bool | int | None = None
+    top_logprobs: int | None = None
+    logit_bias: dict[str, float] | None = None
+
+    def check(self) -> None:
+        """Refuse what gom would otherwise ignore: a setting it does not support, with a value that matters."""
+        for field, neutral in NEUTRAL.items():
+            value = getattr(self, field)
+            if value is not None and value != neutral:
+                raise OpenAIError(400, f"'{field}' is {value!r}: gom serve does not support it (leave it out)", field)
+        if self.stream_options is not None and not self.stream:
+            raise OpenAIError(400, "'stream_options' is only allowed with 'stream': true", "stream_options")
 
     def stops(self) -> tuple[str, ...]:
         stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
@@ -73,12 +106,11 @@ class ChatRequest(Generation):
 
 
 class CompletionRequest(Generation):
-    prompt: str | list[str]
-    echo: bool = False
+    prompt: Text | list[Text]
 
 
 class RouteRequest(Strict):
-    query: str
+    query: Text
     top_k: int = Field(3, ge=1)
 
 

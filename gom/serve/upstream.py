@@ -16,12 +16,13 @@ from gom.serve.schemas import OpenAIError
 
 
 class Upstream:
-    def __init__(self, url: str, api_key: str | None = None, timeout: float = 600.0):
+    def __init__(self, url: str, api_key: str | None = None, timeout: float = 600.0, count=None):
+        """``count(text)`` gives the tokens of an answer when the upstream does not report them."""
         import httpx
 
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"the upstream must be an http:// or https:// URL, not {url!r}")
-        self.url = url.rstrip("/").removesuffix("/v1")
+        self.url, self.count = url.rstrip("/").removesuffix("/v1"), count
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout)
 
@@ -48,38 +49,55 @@ class Upstream:
         if sampling.seed is not None:
             body["seed"] = sampling.seed
         where = f"the upstream server {self.url}"
-        reason, completion = None, None
+        reason, completion, text, finished = None, None, [], False
         try:
             async with self.client.stream("POST", "/v1/completions", json=body) as response:
                 if response.status_code != 200:
                     await response.aread()
-                    raise OpenAIError(
-                        502,
-                        f"{where} answered {response.status_code}: {_message(response.text)}",
-                        code="upstream_error",
-                    )
+                    # The request's own fault keeps its status; the upstream's is a bad gateway.
+                    status = response.status_code if 400 <= response.status_code < 500 else 502
+                    message = f"{where} answered {response.status_code}: {_message(response.text)}"
+                    raise OpenAIError(status, message, code="upstream_error")
                 async for line in response.aiter_lines():
                     if not line.startswith("data:"):
                         continue
                     data = line[5:].strip()
                     if data == "[DONE]":
+                        finished = True
                         break
-                    chunk = json.loads(data)
-                    if "error" in chunk:
-                        raise OpenAIError(502, f"{where} failed: {_message(json.dumps(chunk))}", code="upstream_error")
-                    for choice in chunk.get("choices") or []:
-                        if choice.get("text"):
-                            yield choice["text"]
-                        reason = choice.get("finish_reason") or reason
-                    usage = chunk.get("usage") or {}
-                    completion = usage.get("completion_tokens", completion)
+                    piece, reason, completion = _chunk(json.loads(data), where, reason, completion)
+                    if piece:
+                        text.append(piece)
+                        yield piece
         except httpx.HTTPError as e:
             raise OpenAIError(
                 502, f"{where} could not be reached ({type(e).__name__}: {e})", code="upstream_error"
             ) from None
-        except ValueError as e:
+        except (ValueError, TypeError, AttributeError, KeyError) as e:
             raise OpenAIError(502, f"{where} sent a stream that is not OpenAI's ({e})", code="upstream_error") from None
-        yield Finish(reason or "stop", prompt_tokens, completion or 0)
+        if not finished or reason is None:
+            raise OpenAIError(
+                502,
+                f"{where} ended the answer without finishing it (no finish_reason or [DONE])",
+                code="upstream_error",
+            )
+        if completion is None and self.count is not None:
+            completion = self.count("".join(text))
+        yield Finish(reason, prompt_tokens, completion or 0)
+
+
+def _chunk(chunk, where: str, reason, completion):
+    """(text, finish reason so far, completion tokens so far) of one streamed completion chunk."""
+    if not isinstance(chunk, dict):
+        raise ValueError(f"a chunk is {type(chunk).__name__}, not an object")
+    if "error" in chunk:
+        raise OpenAIError(502, f"{where} failed: {_message(json.dumps(chunk))}", code="upstream_error")
+    piece = ""
+    for choice in chunk.get("choices") or []:
+        piece += choice.get("text") or ""
+        reason = choice.get("finish_reason") or reason
+    usage = chunk.get("usage") or {}
+    return piece, reason, usage.get("completion_tokens", completion)
 
 
 def _message(text: str) -> str:
