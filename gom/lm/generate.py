@@ -60,6 +60,38 @@ def base_of(info: dict, model_dir: str | Path, base_model: str | None = None) ->
     )
 
 
+def require_minimodel(model_dir: str | Path) -> Path:
+    """``model_dir``, checked to hold a miniModel (its adapter_config.json)."""
+    model_dir = Path(model_dir)
+    if not (model_dir / "adapter_config.json").is_file():
+        raise GomError(
+            f"no miniModel in {model_dir}/ (adapter_config.json is missing): build it with "
+            f"`snakemake --cores all {model_dir}`"
+        )
+    return model_dir
+
+
+def one_base(infos: dict[Path, dict]) -> tuple[str, str | None]:
+    """(base_model, revision) that every miniModel's gom.json names ({directory: gom.json}); a
+    GomError naming two that differ: adapters are served on one base model."""
+    (first_dir, first), *rest = infos.items()
+    base = (first["base_model"], first.get("revision"))
+    for model_dir, info in rest:
+        if (info["base_model"], info.get("revision")) != base:
+            raise GomError(
+                f"miniModels '{first['dataset']}' and '{info['dataset']}' have different bases (adapters are served "
+                f"on one base model: miniModel '{first['dataset']}' was trained on {_describe_base(first)} in "
+                f"{first_dir}/gom.json but '{info['dataset']}' on {_describe_base(info)} in {model_dir}/gom.json): "
+                "train them on the same lora.base_model"
+            )
+    return base
+
+
+def _describe_base(info: dict) -> str:
+    revision = info.get("revision")
+    return f"'{info['base_model']}'" + (f" at revision '{revision}'" if revision else "")
+
+
 def require_safetensors(model_dir: str | Path) -> Path:
     """The adapter's weights file; refuse a miniModel that only has pickled weights."""
     weights = Path(model_dir) / ADAPTER_WEIGHTS
@@ -120,12 +152,7 @@ class MiniModel:
         trust_remote_code: bool = False,
         base_model: str | None = None,
     ):
-        model_dir = Path(model_dir)
-        if not (model_dir / "adapter_config.json").exists():
-            raise GomError(
-                f"no miniModel in {model_dir}/ (adapter_config.json is missing): build it with "
-                f"`snakemake --cores all {model_dir}`"
-            )
+        model_dir = require_minimodel(model_dir)
         require_safetensors(model_dir)
         self.info = read_info(model_dir)
         self.name = self.info["dataset"]

@@ -56,6 +56,11 @@ class Service:
     def names(self) -> list[str]:
         return list(self.templates)
 
+    @property
+    def served(self) -> list[str]:
+        """What a request's ``model`` may name."""
+        return ["auto", "base", *self.templates]
+
     async def close(self) -> None:
         await self.routes.stop()
         if self.engine is not None:
@@ -121,10 +126,9 @@ def create_app(service: Service) -> FastAPI:
     @api.get("/models")
     async def models():
         created = int(time.time())
-        ids = ["auto", "base", *service.names]
         return {
             "object": "list",
-            "data": [{"id": i, "object": "model", "created": created, "owned_by": "gom"} for i in ids],
+            "data": [{"id": i, "object": "model", "created": created, "owned_by": "gom"} for i in service.served],
         }
 
     @api.post("/route")
@@ -261,7 +265,7 @@ async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
             "routed": True,
         }
     if model != "base" and model not in service.templates:
-        names = ["auto", "base", *service.names]
+        names = service.served
         shown = ", ".join(names[:LISTED]) + (
             f" ... ({len(names) - LISTED} more: GET /v1/models)" if len(names) > LISTED else ""
         )
@@ -354,6 +358,8 @@ class Reply:
         self.chat, self.model, self.meta = chat, model, meta
         self.id = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex
         self.created = int(time.time())
+        self.kind = "chat.completion" if chat else "text_completion"
+        self.chunk_kind = "chat.completion.chunk" if chat else "text_completion"
 
     def _envelope(self, kind: str, choices: list, **extra) -> dict:
         return {
@@ -379,9 +385,7 @@ class Reply:
             choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish.reason}
         else:
             choice = {"index": 0, "text": text, "finish_reason": finish.reason, "logprobs": None}
-        return self._envelope(
-            "chat.completion" if self.chat else "text_completion", [choice], usage=self._usage(finish)
-        )
+        return self._envelope(self.kind, [choice], usage=self._usage(finish))
 
     def _chunk(self, text: str | None, finish: str | None = None, first: bool = False) -> dict:
         if self.chat:
@@ -389,7 +393,7 @@ class Reply:
             choice = {"index": 0, "delta": delta, "finish_reason": finish}
         else:
             choice = {"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}
-        return self._envelope("chat.completion.chunk" if self.chat else "text_completion", [choice])
+        return self._envelope(self.chunk_kind, [choice])
 
     async def stream(self, first, pieces: AsyncIterator, usage: bool) -> AsyncIterator[str]:
         def event(data: dict) -> str:
@@ -402,7 +406,7 @@ class Reply:
                 if isinstance(piece, Finish):
                     yield event(self._chunk(None, piece.reason))
                     if usage:
-                        yield event(self._envelope(self._chunk(None)["object"], [], usage=self._usage(piece)))
+                        yield event(self._envelope(self.chunk_kind, [], usage=self._usage(piece)))
                 else:
                     yield event(self._chunk(piece))
         except OpenAIError as e:  # the status is sent already: the error travels in the stream

@@ -258,29 +258,16 @@ def _losses(model_dir: Path) -> dict:
 
 def _adapters(models: list[str]) -> tuple[list[dict], dict]:
     """Each miniModel's gom.json and adapter_config.json, read and checked; and its base."""
-    from gom.lm.generate import read_info, require_safetensors
+    from gom.lm.generate import one_base, read_info, require_minimodel, require_safetensors
 
     if not models:
         raise GomError("there is no miniModel to serve")
     read = []
     for model in models:
-        model_dir = Path(model)
-        if not (model_dir / ADAPTER_CONFIG).is_file():
-            raise GomError(
-                f"no miniModel in {model_dir}/ ({ADAPTER_CONFIG} is missing): build it with "
-                f"`snakemake --cores all {model_dir}`"
-            )
+        model_dir = require_minimodel(model)
         read.append((model_dir, read_info(model_dir), read_json(model_dir / ADAPTER_CONFIG)))
-
-    first_dir, first, _ = read[0]
-    base = {"base_model": first["base_model"], "revision": first.get("revision")}
-    for model_dir, info, _ in read[1:]:
-        if (info["base_model"], info.get("revision")) != (base["base_model"], base["revision"]):
-            raise GomError(
-                f"miniModels '{first['dataset']}' and '{info['dataset']}' have different bases "
-                f"({_describe_base(first)} in {first_dir}/gom.json, {_describe_base(info)} in {model_dir}/gom.json): "
-                "vLLM serves the adapters of one base model; train them on the same lora.base_model"
-            )
+    base_model, revision = one_base({model_dir: info for model_dir, info, _ in read})
+    base = {"base_model": base_model, "revision": revision}
     architecture, supported = lora_modules_of(base["base_model"])
     base.update(architecture=architecture, lora_modules=sorted(supported) if supported else None)
 
@@ -307,11 +294,6 @@ def _adapters(models: list[str]) -> tuple[list[dict], dict]:
             }
         )
     return adapters, base
-
-
-def _describe_base(info: dict) -> str:
-    revision = info.get("revision")
-    return f"'{info['base_model']}'" + (f" at revision '{revision}'" if revision else "")
 
 
 def router_settings(index_path: str | Path, selection_path: str | Path, names: list[str]) -> dict:

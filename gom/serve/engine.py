@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gom.errors import GomError, first_line
-from gom.lm.generate import base_of, load_checked_base, read_info, require_safetensors
+from gom.lm.generate import base_of, load_checked_base, one_base, read_info, require_minimodel, require_safetensors
 
 log = logging.getLogger(__name__)
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed batch
@@ -59,30 +59,20 @@ class Job:
 
 def adapter_dirs(models_dir: str | Path, names: list[str]) -> dict[str, Path]:
     """{name: miniModel directory}, each checked to hold a loadable adapter."""
-    dirs = {}
-    for name in names:
-        d = Path(models_dir) / name
-        if not (d / "adapter_config.json").is_file():
-            raise GomError(
-                f"the router names '{name}' but {d}/ holds no miniModel: build it with `snakemake --cores all {d}`"
-            )
+    dirs = {name: require_minimodel(Path(models_dir) / name) for name in names}
+    for d in dirs.values():
         require_safetensors(d)
-        dirs[name] = d
     return dirs
 
 
 def shared_base(dirs: dict[str, Path], base_model: str | None) -> tuple[str, str | None, dict[str, dict]]:
-    """(the base every miniModel was trained on, its revision, {name: gom.json}); a GomError when they differ."""
+    """(the base every miniModel was trained on, its revision, {name: gom.json}): the caller's
+    ``base_model`` when given, else the one base their gom.json files name."""
     infos = {name: read_info(d) for name, d in dirs.items()}
-    bases = {name: (base_of(info, dirs[name], base_model), info.get("revision")) for name, info in infos.items()}
-    first = next(iter(bases))
-    for name, base in bases.items():
-        if base != bases[first]:
-            raise GomError(
-                f"one server serves adapters of one base model: miniModel '{first}' was trained on "
-                f"{bases[first][0]!r} but '{name}' on {base[0]!r}"
-            )
-    return *bases[first], infos
+    if base_model is None:  # the caller's base serves adapters however their gom.json files name it
+        one_base({dirs[name]: info for name, info in infos.items()})
+    first = next(iter(dirs))
+    return base_of(infos[first], dirs[first], base_model), infos[first].get("revision"), infos
 
 
 class StopText:

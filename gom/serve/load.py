@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gom.errors import GomError, first_line
+from gom.lm.generate import require_minimodel
 from gom.serve.app import Service
 from gom.serve.engine import Engine, context_length, shared_base
 from gom.serve.graph import graph_payload
@@ -37,12 +38,7 @@ def load_service(
         from gom.serve.upstream import Upstream
 
         engine = None
-        dirs = {name: Path(models_dir) / name for name in names}
-        for name, d in dirs.items():
-            if not (d / "gom.json").is_file():
-                raise GomError(
-                    f"the router names '{name}' but {d}/ holds no miniModel: build it with `snakemake --cores all {d}`"
-                )
+        dirs = {name: require_minimodel(Path(models_dir) / name) for name in names}
         base, revision, infos = shared_base(dirs, base_model)
         tokenizer, context = _tokenizer_and_context(base, revision, trust_remote_code)
         templates = {name: info.get("prompt") for name, info in infos.items()}
