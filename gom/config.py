@@ -244,7 +244,12 @@ def train_templates(config: Mapping, name: str) -> dict:
     ]
     if not fields(response, f"dataset '{name}', train.response") and not response.strip():
         raise GomError(f"dataset '{name}': train.response is empty; it must produce the text the model learns")
-    return {"prompt": prompt, "response": response, "columns": list(dict.fromkeys(columns))}
+    return {
+        "prompt": prompt,
+        "response": response,
+        "system": train.get("system"),
+        "columns": list(dict.fromkeys(columns)),
+    }
 
 
 LOSSES = {

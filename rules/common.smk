@@ -8,6 +8,7 @@ from gom.paths import earlier_inputs, edge_targets, shard_members
 from gom.config import FINETUNED, prepare
 from gom.errors import GomError
 from gom.routing.offdomain import SHIPPED as SHIPPED_OFF_DOMAIN
+from gom.lm.gguf_base import GGUF_BASES
 
 try:
     # Checks keys, names and source files, fills in defaults (snakemake.utils.validate), and
@@ -30,6 +31,7 @@ wildcard_constraints:
     metric="|".join(METRICS),
     shard="[0-9]+",
     block="[0-9]+",
+    gguf="|".join(GGUF_BASES),
 
 
 def source_files(wildcards):
@@ -44,9 +46,6 @@ def dataset_items_column(wildcards):
     return DATASETS[wildcards.name]["items_column"]
 
 
-TINY_BASE = paths.TINY_BASE
-
-
 def lora_of(wildcards):
     return DATASETS[wildcards.name]["lora"]
 
@@ -56,13 +55,15 @@ def templates_of(wildcards):
 
 
 def base_model_of(wildcards):
+    """The base a dataset trains on: a named base's directory under models/base/, or as configured."""
     base = DATASETS[wildcards.name]["lora"]["base_model"]
-    return TINY_BASE if base == "tiny" else base
+    return paths.NAMED_BASES.get(base, base)
 
 
-def tiny_base_input(wildcards):
-    """The workflow-built base, for datasets that train on it."""
-    return [TINY_BASE] if base_model_of(wildcards) == TINY_BASE else []
+def named_base_input(wildcards):
+    """The workflow-built base (tiny, or one built from a GGUF), for datasets that train on one."""
+    base = base_model_of(wildcards)
+    return [base] if base in paths.NAMED_BASES.values() else []
 
 
 def shard_names(wildcards):
@@ -128,6 +129,8 @@ def training_outputs():
         paths.CROSS_LOSS_PICTURE,
         paths.EDGE_VALIDITY,
         paths.ROUTER_QUALITY,
+        paths.ANSWERS,
+        paths.ANSWER_SCORES,
     ]
 
 

@@ -116,3 +116,38 @@ rule route_quality:
         datasets=records("templates", "lora", "split", "validation"),
     script:
         "../scripts/route_quality.py"
+
+
+rule answers:
+    """Answers, not only losses: greedy answers to held-out prompts by the base, each dataset's own
+    miniModel and the routed one (as `gom ask`), scored against the references with chrF."""
+    input:
+        index=paths.ROUTER_INDEX,
+        selection=paths.ROUTER_SELECTION,
+        parquets=expand(paths.PROCESSED, name=NAMES),
+        models=minimodels(),
+        model=routing_embedder_input,
+    output:
+        answers=report(
+            paths.ANSWERS,
+            caption="../report/answers.rst",
+            category="Training",
+        ),
+        scores=paths.ANSWER_SCORES,
+    log:
+        "logs/answers.log",
+    benchmark:
+        "logs/benchmarks/answers.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=60,
+    params:
+        datasets=records("templates", "lora", "split"),
+        settings=config["answers"],
+        routing_dir=paths.ROUTING_DIR,
+    script:
+        "../scripts/answers.py"

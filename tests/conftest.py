@@ -112,11 +112,25 @@ def write_config(workdir: Path, config: dict) -> Path:
     return path
 
 
+# The tests train on the tiny random base wherever speed matters (seconds, not minutes per
+# adapter); it learns only at a high learning rate over many epochs. The real default base
+# (smollm2) is exercised end to end by tests/test_real_base.py.
+TINY_LORA = {"base_model": "tiny", "lr": 0.005, "epochs": 8}
+
+
+def sample_config(workdir: Path, real_base: bool = False) -> Path:
+    """The shipped config.yaml in ``workdir``, on the tiny base unless ``real_base``."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    if not real_base:
+        config["lora"] = {**(config.get("lora") or {}), **TINY_LORA}
+    return write_config(workdir, config)
+
+
 @pytest.fixture
 def sample_workdir(tmp_path: Path) -> Path:
     """A fresh working directory holding the sample datasets and the default config."""
     shutil.copytree(REPO / "datasets" / "raw", tmp_path / "datasets" / "raw")
-    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    sample_config(tmp_path)
     return tmp_path
 
 
@@ -132,7 +146,7 @@ def served_workdir(tmp_path_factory) -> Path:
     """The sample workflow built once, for the server's tests (only read, never changed)."""
     workdir = tmp_path_factory.mktemp("served")
     shutil.copytree(REPO / "datasets" / "raw", workdir / "datasets" / "raw")
-    shutil.copy(REPO / "config.yaml", workdir / "config.yaml")
+    sample_config(workdir)
     run_snakemake(workdir, check=True)
     return workdir
 

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, sample_config
 from slurm_cluster import Cluster, missing
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,7 @@ def snakemake(workdir, cluster, *args, timeout=1500):
 
 def workdir_with_samples(path):
     shutil.copytree(REPO / "datasets/raw", path / "datasets/raw")
-    shutil.copy(REPO / "config.yaml", path / "config.yaml")
+    sample_config(path)
     return path
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 import yaml
-from conftest import REPO, planned_jobs, run_snakemake, tree_hashes, write_processed
+from conftest import REPO, planned_jobs, run_snakemake, sample_config, tree_hashes, write_processed
 
 pytestmark = pytest.mark.slow
 NAMES = ["nutrition", "recipes", "cocktails"]
@@ -22,7 +22,7 @@ GRAPH_TARGET = ["results/graph/graph.graphml"]
 def done(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("workflow")
     shutil.copytree(REPO / "datasets" / "raw", workdir / "datasets" / "raw")
-    shutil.copy(REPO / "config.yaml", workdir / "config.yaml")
+    sample_config(workdir)
     raw_before = tree_hashes(workdir / "datasets" / "raw")
     run_snakemake(workdir, check=True)
     return workdir, raw_before

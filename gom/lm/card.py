@@ -19,6 +19,7 @@ def save_minimodel(out_dir, model, tokenizer, name, base_model, templates, setti
                 "revision": settings["revision"],
                 "prompt": templates["prompt"],
                 "response": templates["response"],
+                "system": templates.get("system"),
             },
         )
         (tmp / "README.md").write_text(model_card(name, base_model, templates, settings, metrics), encoding="utf-8")

@@ -1,6 +1,7 @@
 """miniModel training data: rows -> (prompt, response) pairs -> masked token examples -> length-grouped, dynamically padded micro-batches.
 
-The prompt tokens are masked to -100 and the response plus EOS are the labels; an example with
+The prompt tokens are masked to -100 and the response plus its end (EOS, or a chat base's
+end-of-turn token) are the labels; an example with
 no supervised token left after truncation stops the run naming its row. No padding to
 max_length: micro-batches of similar length, padded only to the longest in each.
 """
@@ -15,6 +16,7 @@ import polars as pl
 
 from gom.errors import GomError, require_columns
 from gom.io import verified
+from gom.lm.chat import chat_format
 from gom.split import split_mask
 from gom.templates import render
 
@@ -51,27 +53,41 @@ def render_pairs(name: str, table: pl.DataFrame, templates: dict) -> list[tuple[
     return pairs
 
 
-def tokenize(name: str, pairs: list[tuple[str, str]], rows: list[int], tokenizer, max_length: int) -> list[Example]:
-    """Tokenise (prompt, response) pairs: labels are -100 on the prompt, the response and EOS learned.
+def tokenize(
+    name: str,
+    pairs: list[tuple[str, str]],
+    rows: list[int],
+    tokenizer,
+    max_length: int,
+    system: str | None = None,
+) -> list[Example]:
+    """Tokenise (prompt, response) pairs: labels are -100 on the prompt, the response and its end learned.
 
+    With a chat base (a tokenizer with a chat template) the prompt is the user turn, after
+    ``system`` when given (else the template's own default), and the response the assistant
+    turn ended by the end-of-turn token (gom.lm.chat); without one, prompt + response + EOS.
     Rows whose response is empty are skipped; a row left with no response token after
     truncation to ``max_length`` is an error naming the row.
     """
-    eos = tokenizer.eos_token_id
+    chat = chat_format(tokenizer, f"dataset '{name}': base model '{getattr(tokenizer, 'name_or_path', '')}'")
+    end = [chat.end_of_turn_id] if chat else [tokenizer.eos_token_id]
     examples = []
     for row in rows:
         prompt, response = pairs[row]
         if not response.strip():
             continue
+        if chat:
+            prompt, response = chat.prompt(prompt, system), response.strip()
         p = tokenizer.encode(prompt, add_special_tokens=False) if prompt else []
-        r = tokenizer.encode(response, add_special_tokens=False) + [eos]
+        r = tokenizer.encode(response, add_special_tokens=False) + end
         ids = (p + r)[:max_length]
         labels = ([IGNORE] * len(p) + r)[:max_length]
         if all(t == IGNORE for t in labels):
+            framing = " with the chat template" + (" and train.system" if system else "") if chat else ""
             raise GomError(
                 f"dataset '{name}', row {row}: no response token is left after truncation to "
-                f"lora.max_length={max_length} (the prompt alone is {len(p)} tokens); raise "
-                "lora.max_length or shorten train.prompt"
+                f"lora.max_length={max_length} (the prompt alone is {len(p)} tokens{framing}); raise "
+                "lora.max_length or shorten train.prompt" + (" or train.system" if system else "")
             )
         examples.append(Example(ids, labels, row))
     return examples

@@ -12,15 +12,20 @@ import json
 import shlex
 from pathlib import Path
 
-from gom import paths
 from gom.device import pick_device
 from gom.errors import GomError, first_line
 from gom.io import read_json, reference_from_file
-from gom.templates import fields, render
+from gom.lm.chat import chat_format, render_question, stop_ids
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 # gom.json keys and the types they must have; None marks an optional key.
-INFO_KEYS = {"dataset": (str,), "base_model": (str,), "revision": (str, type(None)), "prompt": (str, type(None))}
+INFO_KEYS = {
+    "dataset": (str,),
+    "base_model": (str,),
+    "revision": (str, type(None)),
+    "prompt": (str, type(None)),
+    "system": (str, type(None)),
+}
 REQUIRED_INFO = ("dataset", "base_model")
 
 
@@ -128,13 +133,6 @@ def refuse_custom_code(base: str, trust_remote_code: bool) -> None:
         )
 
 
-def format_prompt(template: str | None, prompt: str, raw: bool = False) -> str:
-    """The user's text wrapped in a miniModel's training prompt template when that only uses {text}."""
-    if raw or not template or set(fields(template, "prompt")) != {"text"}:
-        return prompt
-    return render(template, {"text": prompt})
-
-
 def load_checked_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
     from gom.lm import loading
 
@@ -159,7 +157,7 @@ class MiniModel:
         base = base_of(self.info, model_dir, base_model)
         if not Path(base).exists() and "/" not in base:
             raise GomError(
-                f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all {paths.TINY_BASE}`)"
+                f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all {base}`)"
             )
         self.device = pick_device(device)
         model, _ = load_checked_base(base, self.info.get("revision"), trust_remote_code, self.device)
@@ -190,7 +188,8 @@ class MiniModel:
             ) from None
 
     def format_prompt(self, prompt: str, raw: bool = False) -> str:
-        return format_prompt(self.info.get("prompt"), prompt, raw)
+        """The question as this model is given it: in the miniModel's prompt template, then the base's chat template."""
+        return render_question(self.info, chat_format(self.tokenizer, self.name), prompt, raw)
 
     def generate(self, prompt: str, max_new_tokens: int = 128, raw: bool = False, temperature: float = 0.0) -> str:
         import torch
@@ -204,7 +203,7 @@ class MiniModel:
             out = self.model.generate(
                 **ids,
                 max_new_tokens=max_new_tokens,
-                eos_token_id=self.tokenizer.eos_token_id,
+                eos_token_id=sorted(stop_ids(self.tokenizer, self.model.generation_config)),
                 pad_token_id=self.tokenizer.pad_token_id,
                 **sampling,
             )

@@ -164,8 +164,9 @@ def train_lora(
     model, tokenizer = load_base(base_model, settings["revision"], settings["trust_remote_code"], device)
     train_rows = np.flatnonzero(~held_out).tolist()
     eval_rows = np.flatnonzero(held_out).tolist()
-    train = tokenize(name, pairs, train_rows, tokenizer, settings["max_length"])
-    held = tokenize(name, pairs, eval_rows, tokenizer, settings["max_length"])
+    system = templates.get("system")
+    train = tokenize(name, pairs, train_rows, tokenizer, settings["max_length"], system)
+    held = tokenize(name, pairs, eval_rows, tokenizer, settings["max_length"], system)
     if not train or not held:
         raise GomError(
             f"dataset '{name}': {len(train)} training and {len(held)} held-out examples; it needs at least one of each"

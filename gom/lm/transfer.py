@@ -176,7 +176,7 @@ class _HeldOut:
             table, mask = load_rows(name, d["parquet"], d["templates"], d["split"])
             self.rendered[name] = (render_pairs(name, table, d["templates"]), np.flatnonzero(mask).tolist())
         pairs, rows = self.rendered[name]
-        return tokenize(name, pairs, rows, tokenizer, max_length)
+        return tokenize(name, pairs, rows, tokenizer, max_length, self.datasets[name]["templates"].get("system"))
 
 
 def _read_cache(path: str | Path) -> dict[str, float]:

@@ -230,7 +230,10 @@ class _Losses:
         done = self._tokens.setdefault((base, j), {})
         todo = sorted(rows - set(done))
         if todo:
-            done.update({e.row: e for e in tokenize(name, self._pairs[name], todo, tokenizer, d["lora"]["max_length"])})
+            examples = tokenize(
+                name, self._pairs[name], todo, tokenizer, d["lora"]["max_length"], d["templates"].get("system")
+            )
+            done.update({e.row: e for e in examples})
             done.update({r: None for r in todo if r not in done})
         return {r: e for r, e in done.items() if e is not None}
 

@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from gom.errors import first_line
-from gom.lm.generate import format_prompt
+from gom.lm.chat import render_question
 from gom.serve.engine import BASE, Finish, Sampling
 from gom.serve.schemas import ChatRequest, CompletionRequest, Generation, Message, OpenAIError, RouteRequest, location
 
@@ -44,22 +44,28 @@ class Service:
     base, the graph, and where generation happens (``engine`` here, or ``upstream``)."""
 
     routes: object  # RouteBatcher
-    templates: dict[str, str | None]
+    infos: dict[str, dict]  # each miniModel's gom.json: its prompt template and system text
     tokenizer: object
     context: int
     graph: dict
     engine: object | None = None  # gom.serve.engine.Engine
     upstream: object | None = None  # gom.serve.upstream.Upstream
     api_key: str | None = None
+    chat: object | None = None  # gom.lm.chat.ChatFormat of a chat base; None: plain prompts
+
+    def __post_init__(self):
+        from gom.lm.chat import chat_format
+
+        self.chat = chat_format(self.tokenizer)
 
     @property
     def names(self) -> list[str]:
-        return list(self.templates)
+        return list(self.infos)
 
     @property
     def served(self) -> list[str]:
         """What a request's ``model`` may name."""
-        return ["auto", "base", *self.templates]
+        return ["auto", "base", *self.infos]
 
     async def close(self) -> None:
         await self.routes.stop()
@@ -146,8 +152,9 @@ def create_app(service: Service) -> FastAPI:
 
     @api.post("/chat/completions")
     async def chat(req: ChatRequest, request: Request):
-        query = _chat_query(req.messages)
-        return await _answer(service, request, req, query, req.max_completion_tokens or req.max_tokens, chat=True)
+        query, history = _chat_turns(req.messages)
+        max_tokens = req.max_completion_tokens or req.max_tokens
+        return await _answer(service, request, req, query, max_tokens, chat=True, history=history)
 
     @api.post("/completions")
     async def completions(req: CompletionRequest, request: Request):
@@ -237,18 +244,31 @@ def _invalid(e: RequestValidationError) -> OpenAIError:
     return OpenAIError(400, f"{where}: {first.get('msg', 'invalid')} (got {given})", field or None)
 
 
-def _chat_query(messages: list[Message]) -> str:
-    """The question a chat asks: its last message, which must be the user's (the miniModels were
-    trained on single questions, so earlier turns do not reach them)."""
+def _text(message: Message) -> str:
+    return message.content if isinstance(message.content, str) else "".join(p.text for p in message.content or [])
+
+
+def _chat_turns(messages: list[Message]) -> tuple[str, list[dict]]:
+    """(the question a chat asks: its last message, which must be the user's; the earlier turns). The
+    router sees the question alone; a chat base is given the earlier turns too (a system or developer
+    message as the system text), a base without a chat template only the question."""
     last, i = messages[-1], len(messages) - 1
     if last.role != "user":
         raise OpenAIError(
             400, f"messages[{i}] is the {last.role}'s; the last message must be the user's question", f"messages[{i}]"
         )
-    text = last.content if isinstance(last.content, str) else "".join(p.text for p in last.content or [])
+    text = _text(last)
     if not text.strip():
         raise OpenAIError(400, f"messages[{i}].content is empty: there is nothing to answer", f"messages[{i}].content")
-    return text
+    history = []
+    for k, message in enumerate(messages[:-1]):
+        if message.role == "tool":
+            raise OpenAIError(
+                400, f"messages[{k}] is a tool message; gom's models take no tool calls", f"messages[{k}].role"
+            )
+        role = "system" if message.role == "developer" else message.role
+        history.append({"role": role, "content": _text(message)})
+    return text, history
 
 
 async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
@@ -264,7 +284,7 @@ async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
             "abstained": routed["abstained"],
             "routed": True,
         }
-    if model != "base" and model not in service.templates:
+    if model != "base" and model not in service.infos:
         names = service.served
         shown = ", ".join(names[:LISTED]) + (
             f" ... ({len(names) - LISTED} more: GET /v1/models)" if len(names) > LISTED else ""
@@ -275,18 +295,29 @@ async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
     return model, {"model": model, "score": None, "in_domain_score": None, "abstained": False, "routed": False}
 
 
-async def _answer(service: Service, request: Request, req: Generation, query: str, max_tokens: int | None, chat: bool):
+async def _answer(
+    service: Service,
+    request: Request,
+    req: Generation,
+    query: str,
+    max_tokens: int | None,
+    chat: bool,
+    history: list[dict] | None = None,
+):
     req.check()
     stops = req.stops()
     name, meta = await _choose(service, req.model, query)
-    template = None if name == "base" else service.templates[name]
-    prompt = format_prompt(template, query, raw=req.raw)
+    info = None if name == "base" else service.infos[name]
+    history = (history or []) if service.chat is not None else []
+    prompt = render_question(info, service.chat, query, raw=req.raw, history=history)
     ids = await asyncio.to_thread(service.tokens, prompt)
     room = service.context - len(ids)
     if room < 1:
+        framing = [] if req.raw else ["the miniModel’s template"] * bool(info and info.get("prompt"))
+        framing += [f"{len(history)} earlier turn{'s' * (len(history) != 1)}"] * bool(history and not req.raw)
         raise OpenAIError(
             400,
-            f"the prompt is {len(ids)} tokens{'' if req.raw or not template else ' with the miniModel’s template'}; "
+            f"the prompt is {len(ids)} tokens{' with ' + ' and '.join(framing) if framing else ''}; "
             f"the base model attends to at most {service.context} tokens, prompt and answer together",
             "messages" if chat else "prompt",
             "context_length_exceeded",

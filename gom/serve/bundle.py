@@ -49,8 +49,9 @@ VLLM_MAX_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 # modules in ... but received ..."). Qwen3: vllm/model_executor/models/qwen3.py has the linear
 # layers qkv_proj, o_proj (attention), gate_up_proj, down_proj (Qwen2MLP) and
 # packed_modules_mapping qkv_proj -> q_proj, k_proj, v_proj and gate_up_proj -> gate_proj, up_proj.
+# Llama (vllm/model_executor/models/llama.py, SmolLM2's architecture) has the same layers and mapping.
 QWEN3_LORA_MODULES = frozenset({"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"})
-LORA_MODULES_BY_ARCHITECTURE = {"Qwen3ForCausalLM": QWEN3_LORA_MODULES}
+LORA_MODULES_BY_ARCHITECTURE = {"Qwen3ForCausalLM": QWEN3_LORA_MODULES, "LlamaForCausalLM": QWEN3_LORA_MODULES}
 
 # vllm/lora/peft_helper.py (PEFTHelper._validate_features): PEFT features vLLM refuses, and the
 # init_lora_weights values that leave a plain LoRA (PiSSA, OLoRA, CorDA and LoftQ change the base

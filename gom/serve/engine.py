@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gom.errors import GomError, first_line
+from gom.lm.chat import stop_ids
 from gom.lm.generate import base_of, load_checked_base, one_base, read_info, require_minimodel, require_safetensors
 
 log = logging.getLogger(__name__)
@@ -131,17 +132,14 @@ class Engine:
         # transformers renamed past_key_values to cache (5.x); older releases know only the former.
         forward = inspect.signature(type(model.get_base_model()).forward).parameters
         self.cache_arg = "cache" if "cache" in forward else "past_key_values"
-        # Every token that ends an answer: the tokenizer's EOS and the model's (Qwen3 lists several).
-        ends = getattr(model.generation_config, "eos_token_id", None)
-        self.stop_ids = {self.tokenizer.eos_token_id, *(ends if isinstance(ends, list) else [ends])} - {None}
+        # Every token that ends an answer: the tokenizer's EOS, the model's (Qwen3 lists several) and
+        # a chat base's end-of-turn token.
+        self.stop_ids = stop_ids(self.tokenizer, model.generation_config)
         self.max_batch = max_batch
         self.jobs: queue.Queue[Job | None] = queue.Queue()
         self.largest_batch = 0  # the most requests decoded together so far (GET /health)
         self.worker = threading.Thread(target=self._work, name="gom-generate", daemon=True)
         self.worker.start()
-
-    def templates(self) -> dict[str, str | None]:
-        return {name: info.get("prompt") for name, info in self.infos.items()}
 
     def close(self) -> None:
         self.jobs.put(None)

@@ -33,7 +33,7 @@ def load_service(
         engine = Engine(
             models_dir, names, trust_remote_code=trust_remote_code, base_model=base_model, max_batch=max_batch
         )
-        tokenizer, context, templates, remote = engine.tokenizer, engine.context, engine.templates(), None
+        tokenizer, context, infos, remote = engine.tokenizer, engine.context, engine.infos, None
     else:
         from gom.serve.upstream import Upstream
 
@@ -41,7 +41,6 @@ def load_service(
         dirs = {name: require_minimodel(Path(models_dir) / name) for name in names}
         base, revision, infos = shared_base(dirs, base_model)
         tokenizer, context = _tokenizer_and_context(base, revision, trust_remote_code)
-        templates = {name: info.get("prompt") for name, info in infos.items()}
         try:
             remote = Upstream(
                 upstream,
@@ -50,9 +49,7 @@ def load_service(
             )
         except ValueError as e:
             raise GomError(str(e)) from None
-    return Service(
-        RouteBatcher(router, max_batch=max_batch), templates, tokenizer, context, graph, engine, remote, api_key
-    )
+    return Service(RouteBatcher(router, max_batch=max_batch), infos, tokenizer, context, graph, engine, remote, api_key)
 
 
 def _tokenizer_and_context(base: str, revision: str | None, trust_remote_code: bool):
