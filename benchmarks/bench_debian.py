@@ -38,8 +38,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
-def packages(dump: str):
-    """(section, text) of every package stanza of `apt-cache dumpavail` output."""
+def descriptions(dump: str):
+    """(section, short description, lines of the long one) of every package stanza of
+    `apt-cache dumpavail` output."""
     for stanza in dump.split("\n\n"):
         section, short, long_lines, in_description = None, None, [], False
         for line in stanza.splitlines():
@@ -54,7 +55,13 @@ def packages(dump: str):
             else:
                 in_description = False
         if section and short:
-            yield section, " ".join([short, *[x for x in long_lines if x]])
+            yield section, short, long_lines
+
+
+def packages(dump: str):
+    """(section, text) of every package: the short description, a space and the long one."""
+    for section, short, long_lines in descriptions(dump):
+        yield section, " ".join([short, *[x for x in long_lines if x]])
 
 
 def sections(dump: str, min_rows: int, max_rows: int, seed: int) -> dict[str, list[str]]:

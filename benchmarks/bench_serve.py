@@ -5,9 +5,12 @@ is answered; the test stops by itself when every request is answered.
 
 Measured per mode (route-only `POST /v1/route`, and `POST /v1/chat/completions` with
 `model: "auto"`, greedy, a fixed answer length): throughput, p50/p95 latency and failures, plus the
-largest batch the server formed. Queries are rows of the workflow's processed datasets.
+largest batch the server formed; `--stream` adds streamed chat completions at 1 and 8 clients
+with the time to the first token and the tokens/s the clients received (from the streams'
+usage). Queries are rows of the workflow's processed datasets.
 
     python benchmarks/bench_serve.py --workdir .            # after `snakemake --cores all`
+    python benchmarks/bench_serve.py --workdir . --stream-only --max-tokens 64
 """
 
 from __future__ import annotations
@@ -44,12 +47,32 @@ def queries(workdir: Path, n: int, seed: int = 0) -> list[str]:
 def request(mode: str, text: str, max_tokens: int) -> tuple[str, dict]:
     if mode == "route":
         return "/v1/route", {"query": text, "top_k": 3}
-    return "/v1/chat/completions", {
+    body = {
         "model": "auto",
         "messages": [{"role": "user", "content": text}],
         "max_tokens": max_tokens,
         "temperature": 0,
     }
+    if mode == "stream":
+        body |= {"stream": True, "stream_options": {"include_usage": True}}
+    return "/v1/chat/completions", body
+
+
+async def streamed(http, path: str, body: dict, start: float) -> tuple[bool, float | None, int]:
+    """(ok, seconds to the first content piece, completion tokens) of one streamed answer."""
+    first, tokens = None, 0
+    async with http.stream("POST", path, json=body) as r:
+        if r.status_code != 200:
+            return False, None, 0
+        async for line in r.aiter_lines():
+            if not line.startswith("data: ") or line == "data: [DONE]":
+                continue
+            chunk = json.loads(line[6:])
+            if chunk.get("usage"):
+                tokens = chunk["usage"]["completion_tokens"]
+            if first is None and any(c.get("delta", {}).get("content") for c in chunk.get("choices", [])):
+                first = time.perf_counter() - start
+    return True, first, tokens
 
 
 def cpu_seconds(pid: int) -> float:
@@ -60,7 +83,7 @@ def cpu_seconds(pid: int) -> float:
 
 async def load(url: str, pid: int, mode: str, texts: list[str], clients: int, max_tokens: int) -> dict:
     """Every text sent once, shared out among ``clients`` concurrent clients."""
-    latencies, failures = [], []
+    latencies, failures, firsts, tokens = [], [], [], []
     shares = [texts[i::clients] for i in range(clients)]
 
     async def client(share: list[str]) -> None:
@@ -69,8 +92,15 @@ async def load(url: str, pid: int, mode: str, texts: list[str], clients: int, ma
                 path, body = request(mode, text, max_tokens)
                 start = time.perf_counter()
                 try:
-                    r = await http.post(path, json=body)
-                    ok = r.status_code == 200
+                    if mode == "stream":
+                        ok, first, n = await streamed(http, path, body, start)
+                        r = "stream failed"
+                        if first is not None:
+                            firsts.append(first)
+                        tokens.append(n)
+                    else:
+                        r = await http.post(path, json=body)
+                        ok = r.status_code == 200
                 except httpx.HTTPError as e:
                     ok, r = False, e
                 latencies.append(time.perf_counter() - start)
@@ -82,6 +112,16 @@ async def load(url: str, pid: int, mode: str, texts: list[str], clients: int, ma
     wall = time.perf_counter() - start
     used, served = time.process_time() - used, cpu_seconds(pid) - served
     ms = 1000 * np.array(latencies)
+    streaming = (
+        {
+            "first_token_p50_ms": round(1000 * float(np.percentile(firsts, 50)), 1) if firsts else None,
+            "first_token_p95_ms": round(1000 * float(np.percentile(firsts, 95)), 1) if firsts else None,
+            "completion_tokens": int(sum(tokens)),
+            "tokens_per_s": round(sum(tokens) / wall, 1),
+        }
+        if mode == "stream"
+        else {}
+    )
     return {
         "mode": mode,
         "clients": clients,
@@ -94,6 +134,7 @@ async def load(url: str, pid: int, mode: str, texts: list[str], clients: int, ma
         "p95_ms": round(float(np.percentile(ms, 95)), 1),
         "server_cpu_ms_per_request": round(1000 * served / len(texts), 2),
         "client_cpu_ms_per_request": round(1000 * used / len(texts), 2),
+        **streaming,
     }
 
 
@@ -143,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--route-requests", type=int, default=384)
     parser.add_argument("--generate-requests", type=int, default=96)
     parser.add_argument("--max-tokens", type=int, default=16, help="tokens generated per request")
+    parser.add_argument("--stream", action="store_true", help="also stream answers at 1 and 8 clients")
+    parser.add_argument("--stream-only", action="store_true", help="only the streamed answers")
+    parser.add_argument("--stream-requests", type=int, default=16)
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir).resolve()
@@ -153,19 +197,28 @@ def main(argv: list[str] | None = None) -> int:
         ServerProcess(workdir, "--log-level", "warning", log=Path(logs) / "serve.log") as server,
     ):
         health = {}
-        for mode, n in (("route", args.route_requests), ("generate", args.generate_requests)):
+        modes = [] if args.stream_only else [("route", args.route_requests), ("generate", args.generate_requests)]
+        modes += [("stream", args.stream_requests)] if args.stream or args.stream_only else []
+        for mode, n in modes:
             asyncio.run(load(server.url, server.proc.pid, mode, texts[:8], 1, args.max_tokens))  # warm-up
-            for clients in CLIENTS:
+            for clients in (1, 8) if mode == "stream" else CLIENTS:
                 rows.append(asyncio.run(load(server.url, server.proc.pid, mode, texts[:n], clients, args.max_tokens)))
                 print(json.dumps(rows[-1]), flush=True)
         health = httpx.get(f"{server.url}/health").json()
-    ceiling = in_process(workdir, texts[: args.route_requests])
+    ceiling = in_process(workdir, texts[: args.route_requests]) if not args.stream_only else {}
     print(table(rows))
+    for r in rows:
+        if r["mode"] == "stream":
+            print(
+                f"streamed, {r['clients']} client(s): first token p50 {r['first_token_p50_ms']} ms "
+                f"(p95 {r['first_token_p95_ms']}), {r['tokens_per_s']} tokens/s received in all"
+            )
     print(f"largest batches the server formed: {health['largest_batch']}")
-    print(
-        f"Router.route in this process, per query: {ceiling['one_at_a_time_ms']} ms one at a time, "
-        f"{ceiling['batches_of_32_ms']} ms in batches of 32 ({ceiling['ratio']}x)"
-    )
+    if ceiling:
+        print(
+            f"Router.route in this process, per query: {ceiling['one_at_a_time_ms']} ms one at a time, "
+            f"{ceiling['batches_of_32_ms']} ms in batches of 32 ({ceiling['ratio']}x)"
+        )
     if args.out:
         Path(args.out).write_text(json.dumps({"rows": rows, "health": health, "in_process": ceiling}, indent=2) + "\n")
     return 1 if any(r["failed"] for r in rows) else 0

@@ -26,7 +26,7 @@ rule gguf_base:
     log:
         "logs/gguf_base/{gguf}.log",
     conda:
-        "../envs/train.yaml"
+        "../envs/base.yaml"
     threads: 2
     resources:
         mem_mb=4000,

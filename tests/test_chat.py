@@ -126,3 +126,30 @@ def test_a_corrupted_or_truncated_gguf_is_named_not_loaded(tmp_path, monkeypatch
     assert not (tmp_path / "out").exists()
     with pytest.raises(GomError, match="could not be read as a GGUF model"):
         gguf_base.load_gguf("smollm2", gguf)
+
+
+def test_source_choice_regret_and_ndcg_against_random_and_the_generic_best():
+    import numpy as np
+
+    from gom.lm.source_ranking import source_ranking
+
+    names = ["a", "b", "c", "d"]
+    # gains on target d: a 0.3, b 0.1, c 0.2; on target a: b 0.4, c 0.0, d 0.2
+    gains = {(0, 3): 0.3, (1, 3): 0.1, (2, 3): 0.2, (1, 0): 0.4, (2, 0): 0.0, (3, 0): 0.2}
+    sim = np.eye(4)
+    sim[0, 3] = sim[3, 0] = 0.9  # the metric ranks a first for d: right
+    sim[1, 3] = sim[3, 1] = 0.5
+    sim[2, 0] = sim[0, 2] = 0.8  # for a: d (0.9, gain 0.2) first, then c (gain 0), then b (the best)
+    sim[1, 0] = sim[0, 1] = 0.7
+    out = source_ranking(names, gains, {"m": sim})
+    assert out["targets"] == 2 and out["candidates_per_target"] == 3
+    m = out["rankers"]["m"]
+    assert m["regret@1"] == pytest.approx((0 + 0.5) / 2)  # d: the best picked; a: d picked, 0.2 of the best 0.4
+    assert m["regret@3"] == pytest.approx(0.0)  # three candidates: the top 3 hold the best
+    rnd = out["rankers"]["random"]
+    # d: mean of (0.3 - g) / 0.3 = (0 + 2/3 + 1/3) / 3; a: (0 + 1 + 0.5) / 3
+    assert rnd["regret@1"] == pytest.approx(((1 / 3) + 0.5) / 2)
+    # the generic best ranks by mean gain on the other targets: for d, b (0.4 on a) comes first;
+    # for a, c (0.2 on d) before b (0.1 on d): it picks c, which gains nothing on a
+    assert out["rankers"]["generic_best"]["regret@1"] == pytest.approx(((0.3 - 0.1) / 0.3 + 1.0) / 2)
+    assert 0 < m["ndcg@3"] <= 1 and 0 < rnd["ndcg@3"] <= 1

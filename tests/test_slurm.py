@@ -22,7 +22,15 @@ if missing():
 
 NAMES = ["nutrition", "recipes", "cocktails"]
 # One thread per job in both runs, so the numbers of the cluster and the local run are identical.
-THREADS = {"train_lora": 1, "cross_loss": 1, "route_index": 1, "route_eval": 1, "route_quality": 1, "tiny_base": 1}
+THREADS = {
+    "train_lora": 1,
+    "cross_loss": 1,
+    "route_index": 1,
+    "route_eval": 1,
+    "route_quality": 1,
+    "answers": 1,
+    "tiny_base": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +46,7 @@ def make_profile(tmp_path):
     profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
     profile.pop("software-deployment-method")
     profile["set-threads"] = THREADS
-    for rule in ("train_lora", "cross_loss", "route_quality"):
+    for rule in ("train_lora", "cross_loss", "route_quality", "answers"):
         profile["set-resources"][rule].update({"cpus_per_gpu": 1, "mem_mb": 4000})
     profile["default-resources"].update({"mem_mb": 2000})
     profile["slurm-init-seconds-before-status-checks"] = 2
@@ -83,10 +91,10 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
 
     # Every job but the local rules (`all`, `serve_bundle`) went through sbatch, the small ones bundled
     # (group-components): the 9 convert/embed/profile jobs of the 3 datasets as one cluster job, the 3
-    # edge jobs as one.
+    # edge jobs as one; answers is a job of its own.
     submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", out)
     sbatch_lines = [line for line in out.splitlines() if line.lstrip().startswith("sbatch call:")]
-    assert len(submitted) == len(sbatch_lines) == 11, submitted
+    assert len(submitted) == len(sbatch_lines) == 12, submitted
     jobs = {sid: cluster.run("scontrol", "show", "job", sid).stdout for _, sid in submitted}
     comments = [re.search(r"Comment=(\S+)", info).group(1) for info in jobs.values()]
     per_rule = {
@@ -101,6 +109,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
             "route_index",
             "route_eval",
             "route_quality",
+            "answers",
         ]
     }
     assert per_rule == {
@@ -113,6 +122,7 @@ def test_workflow_on_slurm_equals_a_local_run(tmp_path, cluster):
         "route_index": 1,
         "route_eval": 1,
         "route_quality": 1,
+        "answers": 1,
     }, comments
     assert all("JobState=COMPLETED" in info for info in jobs.values())
     assert not any("serve_bundle" in c for c in comments) and (remote / "results/serve/manifest.json").is_file()

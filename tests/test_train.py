@@ -459,3 +459,29 @@ def test_example_losses_are_each_rows_own_evaluation(trained, data):
     assert losses.shape == (len(examples),) and np.isfinite(losses).all()
     for example, loss in zip(examples, losses):
         assert loss == pytest.approx(evaluate(model, [example], tok.pad_token_id, 1, "cpu"), abs=1e-4)
+
+
+def test_the_head_only_at_learned_positions_gives_the_models_own_loss_and_gradients(data):
+    """supervised_loss skips the LM head at prompt positions; the loss and the LoRA gradients are
+    those of the model's own loss over the same labels."""
+    import torch
+
+    from gom.lm.data import collate, render_pairs
+    from gom.lm.loading import add_lora, load_base
+    from gom.lm.trainer import supervised_loss
+
+    model, tok = load_base(str(data / "base"))
+    model = add_lora(model, SETTINGS)
+    pairs = render_pairs("qa", pl.read_parquet(data / "qa.parquet"), TEMPLATES)
+    examples = tokenize("qa", pairs, list(range(6)), tok, 64)
+    ids, mask, labels = collate(examples, tok.pad_token_id)
+    n = int((labels[:, 1:] != -100).sum())
+    lora = [p for p in model.parameters() if p.requires_grad]
+    ours = supervised_loss(model, ids, mask, labels, n)
+    ours.backward()
+    grads = [p.grad.clone() for p in lora]
+    model.zero_grad()
+    theirs = model(input_ids=ids, attention_mask=mask, labels=labels, num_items_in_batch=n).loss
+    theirs.backward()
+    assert float(ours) == pytest.approx(float(theirs), rel=1e-5)
+    assert all(torch.allclose(a, p.grad, atol=1e-6) for a, p in zip(grads, lora))

@@ -92,10 +92,24 @@ def test_minimodels_beat_their_base_and_answer(done):
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr
 
 
+def test_answers_are_scored_for_the_base_the_own_and_the_routed_minimodel(done):
+    workdir, _ = done
+    scores = json.loads((workdir / "results/answers/scores.json").read_text())
+    assert scores["metric"] == "chrF" and list(scores["datasets"]) == NAMES
+    for name, entry in scores["datasets"].items():
+        assert entry["rows"] == 16 and 0 <= entry["routed_to_own"] <= 1
+        assert all(0 <= entry[s] <= 100 for s in ("base", "own", "routed")), entry
+        assert {"reference", "base", "own", "routed"} <= set(scores["examples"][name])
+    answers = pl.read_csv(workdir / "results/answers/answers.csv")
+    assert answers.height == 3 * 16 * 3 and set(answers["system"]) == {"base", "own", "routed"}
+    assert answers.filter(pl.col("system") == "base")["model"].unique().to_list() == ["base"]
+
+
 def test_vllm_bundle_serves_every_minimodel(done):
     workdir, _ = done
     manifest = json.loads((workdir / "results/serve/manifest.json").read_text())
-    assert manifest["base_model"] == "models/base" and manifest["vllm_checks"]["architecture"] == "Qwen3ForCausalLM"
+    assert manifest["base_model"] == "models/base/tiny"
+    assert manifest["vllm_checks"]["architecture"] == "Qwen3ForCausalLM"
     assert [a["name"] for a in manifest["adapters"]] == NAMES
     assert (manifest["max_lora_rank"], manifest["max_loras"]) == (16, 3)
     command = (workdir / "results/serve/vllm_serve.sh").read_text()
@@ -194,6 +208,7 @@ def test_adding_a_dataset_reruns_only_what_depends_on_it(done):
         ("route_index", ""),
         ("route_eval", ""),
         ("route_quality", ""),
+        ("answers", ""),
         ("serve_bundle", ""),  # the new adapter is served too
         ("all", ""),
         ("train_lora", "name=smoothies"),
@@ -290,6 +305,7 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
         ("route_index", ""),
         ("route_eval", ""),
         ("route_quality", ""),
+        ("answers", ""),
         ("serve_bundle", ""),
         ("all", ""),
     }
@@ -302,6 +318,7 @@ def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_depen
         ("route_index", ""),
         ("route_eval", ""),
         ("route_quality", ""),
+        ("answers", ""),
         ("cross_loss", ""),
         ("serve_bundle", ""),
         ("all", ""),

@@ -28,6 +28,7 @@ from gom.drawing import bar_table, heatmap
 from gom.errors import GomError
 from gom.io import atomic_path, read_json, reference_from_file, sha256_file, verified_checksum, write_json
 from gom.lm.generate import read_info, require_safetensors
+from gom.lm.source_ranking import source_ranking
 from gom.matrices import MATRIX_LIMIT, read_matrix
 
 log = logging.getLogger("gom.lm.transfer")
@@ -255,6 +256,8 @@ def edge_validity(
             continue
         rho, p = spearmanr(x, improvement)
         result["metrics"][metric] = {"spearman": float(rho), "p_value": float(p)}
+    # Per target dataset: does the metric pick the adapter that helps it most? (Regret@k, NDCG@3)
+    result["source_choice"] = source_ranking(names, dict(zip(cross, improvement.tolist())), matrices)
     return result
 
 

@@ -49,8 +49,9 @@ class TextPart(Strict):
 
 
 class Message(Strict):
-    """A chat message. Only the last (the user's) reaches a miniModel, so what earlier turns carry
-    besides role and content (tool calls, ids) is accepted and not used."""
+    """A chat message. The last must be the user's question (the router sees it alone); a chat base
+    is also given the earlier turns' roles and text (what else they carry, such as ids, is accepted
+    and not used), a base without a chat template only the question."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
     role: Literal["system", "developer", "user", "assistant", "tool"]
