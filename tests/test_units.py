@@ -30,7 +30,7 @@ def test_per_dataset_lora_overrides_only_what_it_names(tmp_path):
     prepare(config)
     a, b = lora_settings(config, "a"), lora_settings(config, "b")
     assert (a["r"], a["lr"], a["epochs"]) == (4, 0.01, 3)
-    assert (b["r"], b["lr"], b["epochs"]) == (8, 0.0002, 3)
+    assert (b["r"], b["lr"], b["epochs"]) == (8, 0.003, 3)
 
 
 def test_edge_validity_correlates_each_metric_with_transfer():

@@ -29,7 +29,15 @@ from starlette.exceptions import HTTPException
 from gom.errors import first_line
 from gom.lm.chat import render_question
 from gom.serve.engine import BASE, Finish, Sampling
-from gom.serve.schemas import ChatRequest, CompletionRequest, Generation, Message, OpenAIError, RouteRequest, location
+from gom.serve.schemas import (
+    ChatRequest,
+    CompletionRequest,
+    Generation,
+    OpenAIError,
+    RouteRequest,
+    chat_turns,
+    location,
+)
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -152,7 +160,7 @@ def create_app(service: Service) -> FastAPI:
 
     @api.post("/chat/completions")
     async def chat(req: ChatRequest, request: Request):
-        query, history = _chat_turns(req.messages)
+        query, history = chat_turns(req.messages)
         max_tokens = req.max_completion_tokens or req.max_tokens
         return await _answer(service, request, req, query, max_tokens, chat=True, history=history)
 
@@ -242,33 +250,6 @@ def _invalid(e: RequestValidationError) -> OpenAIError:
     given = json.dumps(first.get("input"), default=str)[:80]
     where = f"'{field}'" if field else "the request body"
     return OpenAIError(400, f"{where}: {first.get('msg', 'invalid')} (got {given})", field or None)
-
-
-def _text(message: Message) -> str:
-    return message.content if isinstance(message.content, str) else "".join(p.text for p in message.content or [])
-
-
-def _chat_turns(messages: list[Message]) -> tuple[str, list[dict]]:
-    """(the question a chat asks: its last message, which must be the user's; the earlier turns). The
-    router sees the question alone; a chat base is given the earlier turns too (a system or developer
-    message as the system text), a base without a chat template only the question."""
-    last, i = messages[-1], len(messages) - 1
-    if last.role != "user":
-        raise OpenAIError(
-            400, f"messages[{i}] is the {last.role}'s; the last message must be the user's question", f"messages[{i}]"
-        )
-    text = _text(last)
-    if not text.strip():
-        raise OpenAIError(400, f"messages[{i}].content is empty: there is nothing to answer", f"messages[{i}].content")
-    history = []
-    for k, message in enumerate(messages[:-1]):
-        if message.role == "tool":
-            raise OpenAIError(
-                400, f"messages[{k}] is a tool message; gom's models take no tool calls", f"messages[{k}].role"
-            )
-        role = "system" if message.role == "developer" else message.role
-        history.append({"role": role, "content": _text(message)})
-    return text, history
 
 
 async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:

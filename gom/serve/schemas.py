@@ -129,3 +129,29 @@ def location(loc: tuple) -> str:
         elif str(part) not in UNION_TAGS and "[" not in str(part):  # not a union member's tag, like list[str]
             out += f".{part}" if out else str(part)
     return out
+
+
+def _text(message: Message) -> str:
+    return message.content if isinstance(message.content, str) else "".join(p.text for p in message.content or [])
+
+
+def chat_turns(messages: list[Message]) -> tuple[str, list[dict]]:
+    """(the question a chat asks: its last message, which must be the user's; the earlier turns). The
+    router sees the question alone; a chat base is given the earlier turns too (a system or developer
+    message as the system text; tool results and turns without text are left out: the miniModels take
+    no tool calls), a base without a chat template only the question."""
+    last, i = messages[-1], len(messages) - 1
+    if last.role != "user":
+        raise OpenAIError(
+            400, f"messages[{i}] is the {last.role}'s; the last message must be the user's question", f"messages[{i}]"
+        )
+    text_of_last = _text(last)
+    if not text_of_last.strip():
+        raise OpenAIError(400, f"messages[{i}].content is empty: there is nothing to answer", f"messages[{i}].content")
+    history = []
+    for message in messages[:-1]:
+        text = _text(message)
+        if message.role == "tool" or not text:  # tool results and bare tool calls: the miniModels take none
+            continue
+        history.append({"role": "system" if message.role == "developer" else message.role, "content": text})
+    return text_of_last, history
