@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from gom.errors import GomError
 from gom.io import atomic_path, write_json
 from gom.lm.chat import chat_format, render_question, stop_ids
 from gom.lm.data import load_rows, render_pairs
@@ -39,8 +38,8 @@ def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, device: st
         encoded = [tokenizer.encode(prompts[i], add_special_tokens=False) for i in chunk]
         width = max(len(e) for e in encoded)
         pad = tokenizer.pad_token_id
-        ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], device=device)
-        mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=device)
+        ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], dtype=torch.long, device=device)
+        mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], dtype=torch.long, device=device)
         with torch.no_grad():
             generated = model.generate(
                 input_ids=ids,
@@ -87,11 +86,22 @@ def answer_report(
     for name, d in datasets.items():
         table, held = load_rows(name, d["parquet"], d["templates"], d["split"])
         pairs = render_pairs(name, table, d["templates"])
-        chosen = [int(r) for r in np.flatnonzero(held) if pairs[r][1].strip()][:rows]
+        # a row needs a question (a dataset trained as plain continuation has none) and a reference
+        chosen = [int(r) for r in np.flatnonzero(held) if pairs[r][0].strip() and pairs[r][1].strip()][:rows]
         texts = table["text"].to_list()
         questions += [(name, r, texts[r], pairs[r][0], pairs[r][1].strip()) for r in chosen]
+    answered = list(dict.fromkeys(q[0] for q in questions))
+    skipped = [name for name in names if name not in answered]
+    report = {"rows_per_dataset": rows, "max_new_tokens": max_new_tokens, "metric": "chrF", "datasets": {}}
+    report["skipped"] = {
+        name: "no held-out row with both a prompt and a response (a dataset without train.prompt has no question)"
+        for name in skipped
+    }
     if not questions:
-        raise GomError("answers: no dataset has a held-out row with a reference response to answer")
+        log.info("answers: no dataset has a held-out question with a reference; nothing to answer")
+        _write(out_csv, [])
+        write_json(out_json, report)
+        return {}
     routed = Router(routing_dir, embedding_model=embedding_model).route([q[2] for q in questions], top_k=1)
     choices = [r["choice"] for r in routed]
 
@@ -118,11 +128,8 @@ def answer_report(
         model, tokenizer, jobs, {n: d["model_dir"] for n, d in datasets.items()}, max_new_tokens, device
     )
 
-    table_rows, report = (
-        [],
-        {"rows_per_dataset": rows, "max_new_tokens": max_new_tokens, "metric": "chrF", "datasets": {}},
-    )
-    for name in names:
+    table_rows = []
+    for name in answered:
         ks = [k for k, q in enumerate(questions) if q[0] == name]
         refs = [questions[k][4] for k in ks]
         systems = {
@@ -143,14 +150,18 @@ def answer_report(
         log.info("%s: chrF base %.1f, own %.1f, routed %.1f", name, entry["base"], entry["own"], entry["routed"])
     for system_name in ("base", "own", "routed"):
         report[f"mean_{system_name}"] = float(np.mean([e[system_name] for e in report["datasets"].values()]))
-    report["examples"] = {name: _example(table_rows, name) for name in names}
+    report["examples"] = {name: _example(table_rows, name) for name in answered}
+    _write(out_csv, table_rows)
+    write_json(out_json, report)
+    return {k: v for k, v in report.items() if k.startswith("mean_")}
+
+
+def _write(out_csv, table_rows: list[list]) -> None:
     with atomic_path(out_csv) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["dataset", "row", "system", "model", "answer", "reference", "chrf"])
             writer.writerows(table_rows)
-    write_json(out_json, report)
-    return {k: v for k, v in report.items() if k.startswith("mean_")}
 
 
 def _example(table_rows: list[list], name: str) -> dict:
