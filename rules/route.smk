@@ -149,6 +149,5 @@ rule answers:
     params:
         datasets=records("templates", "lora", "split"),
         settings=config["answers"],
-        routing_dir=paths.ROUTING_DIR,
     script:
         "../scripts/answers.py"
