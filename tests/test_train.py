@@ -186,7 +186,7 @@ def test_reload_gives_identical_logits_and_the_same_eval_loss(trained, data):
     from transformers import AutoModelForCausalLM
 
     from gom.lm.data import load_rows, render_pairs
-    from gom.lm.trainer import evaluate
+    from gom.lm.losses import evaluate
 
     out, metrics, _ = trained
     ids = torch.tensor([[5, 17, 42, 99, 3]])
@@ -448,7 +448,7 @@ def test_example_losses_are_each_rows_own_evaluation(trained, data):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from gom.lm.data import load_rows, render_pairs
-    from gom.lm.trainer import evaluate, example_losses
+    from gom.lm.losses import evaluate, example_losses
 
     out, _, _ = trained
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(data / "base"), out).eval()
@@ -468,7 +468,7 @@ def test_the_head_only_at_learned_positions_gives_the_models_own_loss_and_gradie
 
     from gom.lm.data import collate, render_pairs
     from gom.lm.loading import add_lora, load_base
-    from gom.lm.trainer import supervised_loss
+    from gom.lm.losses import supervised_loss
 
     model, tok = load_base(str(data / "base"))
     model = add_lora(model, SETTINGS)

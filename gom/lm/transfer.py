@@ -122,7 +122,7 @@ def _evaluate_on(base, jobs, names, datasets, settings, rows, device, cache, cac
     from peft import PeftModel
 
     from gom.lm.loading import load_base
-    from gom.lm.trainer import evaluate
+    from gom.lm.losses import evaluate
 
     first = names[next(i for _, i, _ in jobs.values())]
     # trust_remote_code comes from the config only, never from a miniModel's gom.json.

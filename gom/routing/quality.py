@@ -166,7 +166,7 @@ class _Losses:
                 examples = self._examples(base, j, tokenizer, {jobs[k][3] for k in ks})
                 present = [k for k in ks if jobs[k][3] in examples]
                 if present:
-                    from gom.lm.trainer import example_losses
+                    from gom.lm.losses import example_losses
 
                     mbs = self.datasets[self.names[j]]["lora"]["micro_batch_size"]
                     values = example_losses(
