@@ -194,10 +194,10 @@ def _serve(args) -> int:
     import uvicorn
 
     from gom.serve.app import create_app
-    from gom.serve.load import load_service
+    from gom.serve.load import checked_api_key, load_service
 
     logging.getLogger("gom").setLevel(args.log_level.upper())
-    api_key = args.api_key or os.environ.get("GOM_API_KEY") or None
+    api_key = checked_api_key(args.api_key, os.environ.get("GOM_API_KEY"))
     service = load_service(
         args.results,
         args.models_dir,
@@ -214,7 +214,8 @@ def _serve(args) -> int:
     generation = f"generation forwarded to {args.upstream}" if args.upstream else "generation here"
     print(
         f"gom serve: {len(service.names)} miniModels, {generation}, "
-        f"{'an API key required' if api_key else 'no API key'}; the page is at {where}/",
+        f"{'an API key required' if api_key else 'no API key: anyone who can reach it may use it'}; "
+        f"the page is at {where}/",
         file=sys.stderr,
     )
     # uvicorn stops on SIGTERM/SIGINT after the requests in flight have been answered.

@@ -12,6 +12,33 @@ from gom.serve.graph import graph_payload
 from gom.serve.routing import RouteBatcher
 
 
+def checked_api_key(flag: str | None, environment: str | None) -> str | None:
+    """The key ``gom serve`` requires: ``--api-key``, else ``$GOM_API_KEY``, else none.
+
+    A key that is given but empty or blank is refused rather than read as "no key" (an unset
+    ``$KEY`` in ``--api-key "$KEY"`` would otherwise open the API), and so is one no client can
+    send: an Authorization header carries printable ASCII, and clients trim its ends.
+    """
+    for value, where in ((flag, "--api-key"), (environment, "GOM_API_KEY")):
+        if value is None:
+            continue
+        if not value.strip():
+            raise GomError(
+                f"{where} is empty: an empty key would switch authentication off; give a key, or leave "
+                f"{where} unset to serve without one"
+            )
+        bad = next((i for i, c in enumerate(value) if not " " <= c <= "~"), None)
+        if bad is not None:
+            raise GomError(
+                f"{where} holds {value[bad]!r} (U+{ord(value[bad]):04X}) at character {bad}: a key must be printable "
+                "ASCII, which is all an 'Authorization: Bearer' header can carry"
+            )
+        if value != value.strip():
+            raise GomError(f"{where} begins or ends with a space, which clients trim from the header: remove it")
+        return value
+    return None
+
+
 def load_service(
     results: str | Path,
     models_dir: str | Path,
