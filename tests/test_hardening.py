@@ -1,9 +1,14 @@
 """The second hostile review's cases: each bad input is one clear refusal (or a recomputation),
 never a silent success."""
 
+import json
+
 import pytest
+import test_cli
+from test_cli import cli, copy_model
 
 from gom.cli import main
+from gom.errors import GomError
 
 
 @pytest.mark.parametrize(
@@ -38,3 +43,62 @@ def test_a_good_api_key_passes_the_check():
     assert checked_api_key(None, "from-env") == "from-env"
     assert checked_api_key("flag", "env") == "flag"
     assert checked_api_key(None, None) is None
+
+
+# --- tampered adapters -----------------------------------------------------------------------
+
+workdir, inside = test_cli.workdir, test_cli.inside  # a tiny base and a briefly trained models/qa
+
+
+def tampered(workdir, name, change) -> str:
+    """models/<name>: a copy of models/qa whose adapter tensors went through ``change``."""
+    from safetensors.torch import load_file, save_file
+
+    target = copy_model(workdir, name)
+    weights = target / "adapter_model.safetensors"
+    tensors = load_file(weights)
+    change(tensors)
+    save_file(tensors, weights)
+    return name
+
+
+def _nan_lora_b(tensors):
+    for key in tensors:
+        if ".lora_B." in key:
+            tensors[key].fill_(float("nan"))
+
+
+def _wider_lora_a(tensors):
+    import torch
+
+    key = next(k for k in tensors if ".lora_A." in k)
+    tensors[key] = torch.zeros(tensors[key].shape[0], tensors[key].shape[1] + 8)
+
+
+def test_nan_adapter_weights_are_refused_where_the_adapter_loads(inside, capsys):
+    """NaN lora_B tensors used to give an empty answer with exit 0 (and load silently in gom serve)."""
+    from gom.serve.engine import Engine
+
+    name = tampered(inside, "nan_qa", _nan_lora_b)
+    code, out, err = cli(capsys, "generate", "--model", name, "What is item 1?")
+    assert code == 2 and out == ""
+    assert "miniModel models/nan_qa/: tensor " in err and ".lora_B." in err and "NaN or infinite" in err
+    with pytest.raises(GomError, match=r"tensor .*lora_B.* holds \d+ NaN or infinite"):
+        Engine("models", [name])
+
+
+def test_rank_in_the_config_must_match_the_tensors(inside, capsys):
+    target = copy_model(inside, "big_rank")
+    config = json.loads((target / "adapter_config.json").read_text())
+    (target / "adapter_config.json").write_text(json.dumps({**config, "r": 100000}))
+    code, _, err = cli(capsys, "generate", "--model", "big_rank", "What is item 1?")
+    assert code == 2
+    assert "but adapter_config.json says r = 100000" in err and "has shape (4, " in err
+
+
+def test_a_tensor_that_does_not_fit_the_base_is_named(inside, capsys):
+    """PEFT's own message ended at 'Error(s) in loading state_dict for PeftModelForCausalLM:'."""
+    name = tampered(inside, "wide_qa", _wider_lora_a)
+    code, _, err = cli(capsys, "generate", "--model", name, "What is item 1?")
+    assert code == 2
+    assert "its adapter does not fit the base" in err and "size mismatch for" in err and "lora_A" in err

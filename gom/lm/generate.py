@@ -165,16 +165,9 @@ class MiniModel:
         self.tokenizer = self._tokenizer(model_dir, trust_remote_code)
 
     def _with_adapter(self, model, model_dir: Path):
-        from peft import PeftModel
+        from gom.lm.loading import attach_adapter
 
-        # PEFT has no switch to refuse pickles, but it loads adapter_model.safetensors whenever
-        # that file exists, which require_safetensors made sure of.
-        try:
-            return PeftModel.from_pretrained(model, model_dir).to(self.device).eval()
-        except Exception as e:
-            raise GomError(
-                f"the adapter in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})"
-            ) from None
+        return attach_adapter(model, model_dir).to(self.device).eval()
 
     @staticmethod
     def _tokenizer(model_dir: Path, trust_remote_code: bool):

@@ -47,3 +47,75 @@ def add_lora(model, settings: dict):
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
+
+
+def check_adapter_weights(model_dir) -> None:
+    """Refuse a miniModel whose adapter tensors are not finite, or whose LoRA matrices do not
+    have the rank its adapter_config.json gives; the message names the adapter and the tensor."""
+    import json
+    from pathlib import Path
+
+    import torch
+    from safetensors import safe_open
+
+    model_dir = Path(model_dir)
+    weights, config_path = model_dir / "adapter_model.safetensors", model_dir / "adapter_config.json"
+    rebuild = f"rebuild it with `snakemake --cores all --force {model_dir}`"
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        r = config["r"] if isinstance(config, dict) else None
+    except (OSError, ValueError, KeyError) as e:
+        raise GomError(
+            f"miniModel {model_dir}/: {config_path.name} is unreadable ({first_line(e)}): {rebuild}"
+        ) from None
+    per_module = isinstance(config.get("rank_pattern"), dict) and config["rank_pattern"]
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            for key in f.keys():
+                tensor = f.get_tensor(key)
+                if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+                    bad = int((~torch.isfinite(tensor)).sum())
+                    raise GomError(
+                        f"miniModel {model_dir}/: tensor {key} in {weights.name} holds {bad} NaN or infinite "
+                        f"value(s) of {tensor.numel()}, so every answer would be garbage: {rebuild}"
+                    )
+                rank_dim = 0 if ".lora_A." in key else 1 if ".lora_B." in key else None
+                if rank_dim is None or per_module or tensor.dim() != 2:
+                    continue
+                if tensor.shape[rank_dim] != r:
+                    raise GomError(
+                        f"miniModel {model_dir}/: tensor {key} in {weights.name} has shape {tuple(tensor.shape)}, "
+                        f"but {config_path.name} says r = {r}: the two do not belong together; {rebuild}"
+                    )
+    except GomError:
+        raise
+    except Exception as e:  # a truncated or corrupted file
+        raise GomError(f"miniModel {model_dir}/: {weights.name} cannot be read ({first_line(e)}): {rebuild}") from None
+
+
+def attach_adapter(model, model_dir, adapter_name: str = "default"):
+    """``model`` with the miniModel in ``model_dir`` loaded as ``adapter_name``, its weights checked
+    first (``check_adapter_weights``): the first adapter wraps the base in a PeftModel, later ones
+    are added to it. PEFT has no switch to refuse pickles, but it loads adapter_model.safetensors
+    whenever that file exists, which callers make sure of (``require_safetensors``)."""
+    from peft import PeftModel
+
+    check_adapter_weights(model_dir)
+    try:
+        if isinstance(model, PeftModel):
+            model.load_adapter(str(model_dir), adapter_name=adapter_name)
+            return model
+        return PeftModel.from_pretrained(model, str(model_dir), adapter_name=adapter_name)
+    except Exception as e:
+        raise GomError(
+            f"miniModel {model_dir}/: its adapter does not fit the base ({type(e).__name__}: {_mismatch(e)}); "
+            f"rebuild it with `snakemake --cores all --force {model_dir}`"
+        ) from None
+
+
+def _mismatch(error: Exception) -> str:
+    """The line of a state-dict error that says which tensor differs (PEFT's first line says only
+    'Error(s) in loading state_dict for PeftModelForCausalLM:')."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    detail = next((line for line in lines if "size mismatch" in line or "shape" in line), None)
+    return detail or (lines[0] if lines else type(error).__name__)

@@ -119,9 +119,8 @@ def _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, devic
 
 def _evaluate_on(base, jobs, names, datasets, settings, rows, device, cache, cache_path) -> None:
     """The ``jobs`` of one base: the base's own losses, then each adapter's, one adapter in memory at a time."""
-    from peft import PeftModel
 
-    from gom.lm.loading import load_base
+    from gom.lm.loading import attach_adapter, load_base
     from gom.lm.losses import evaluate
 
     first = names[next(i for _, i, _ in jobs.values())]
@@ -147,10 +146,7 @@ def _evaluate_on(base, jobs, names, datasets, settings, rows, device, cache, cac
     previous, saved = None, time.monotonic()
     for a in dict.fromkeys(adapter for adapter, _, _ in jobs.values() if adapter is not None):
         name, model_dir = names[a], datasets[names[a]]["model_dir"]
-        if isinstance(model, PeftModel):
-            model.load_adapter(model_dir, adapter_name=name)
-        else:
-            model = PeftModel.from_pretrained(model, model_dir, adapter_name=name)
+        model = attach_adapter(model, model_dir, adapter_name=name)
         model.set_adapter(name)
         if previous is not None:
             model.delete_adapter(previous)

@@ -180,7 +180,7 @@ def _load(base: str, lora: Mapping, device: str):
 
 def _generate_all(model, tokenizer, jobs, model_dirs, max_new_tokens: int, device: str) -> dict:
     """{adapter or BASE: {key: answer}}: the base first, then one adapter in memory at a time."""
-    from peft import PeftModel
+    from gom.lm.loading import attach_adapter
 
     def answer(model, prompts: dict) -> dict:
         return dict(zip(prompts, greedy(model.eval(), tokenizer, list(prompts.values()), max_new_tokens, device)))
@@ -190,10 +190,7 @@ def _generate_all(model, tokenizer, jobs, model_dirs, max_new_tokens: int, devic
     for adapter, prompts in jobs.items():
         if adapter is BASE:
             continue
-        if isinstance(model, PeftModel):
-            model.load_adapter(model_dirs[adapter], adapter_name=adapter)
-        else:
-            model = PeftModel.from_pretrained(model, model_dirs[adapter], adapter_name=adapter)
+        model = attach_adapter(model, model_dirs[adapter], adapter_name=adapter)
         model.set_adapter(adapter)
         if previous is not None:
             model.delete_adapter(previous)

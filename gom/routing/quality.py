@@ -56,7 +56,9 @@ def routing_quality(index_path, validation_path, datasets: Mapping[str, Mapping]
     p = probabilities(index.choice.router if index.choice.graph_alpha == 0 else "linear", scores)
     routed = p.argmax(axis=1)
     own = evaluator.adapter_losses(held.labels, held.labels, held.numbers)
-    picked = evaluator.adapter_losses(routed, held.labels, held.numbers)
+    picked = own.copy()  # a row routed to its own miniModel has its own loss: evaluate only the others
+    elsewhere = np.flatnonzero(routed != held.labels)
+    picked[elsewhere] = evaluator.adapter_losses(routed[elsewhere], held.labels[elsewhere], held.numbers[elsewhere])
     base = evaluator.base_losses(held.labels, held.numbers)
     kept = np.isfinite(own) & np.isfinite(picked) & np.isfinite(base)  # rows with a response to score
     report = {
@@ -183,7 +185,7 @@ class _Losses:
     def _model(self, base: str, adapters: tuple, weights: tuple):
         from peft import PeftModel
 
-        from gom.lm.loading import load_base
+        from gom.lm.loading import attach_adapter, load_base
 
         if self._loaded is None or self._loaded[0] != base:
             first = self.names[self.base_of.index(base)]
@@ -199,10 +201,7 @@ class _Losses:
             if name in present:
                 continue
             model_dir = str(Path(self.datasets[self.names[a]]["model_dir"]))
-            if isinstance(model, PeftModel):
-                model.load_adapter(model_dir, adapter_name=name)
-            else:
-                model = PeftModel.from_pretrained(model, model_dir, adapter_name=name)
+            model = attach_adapter(model, model_dir, adapter_name=name)
             present.add(name)
         if len(adapters) == 1:
             target = f"a{adapters[0]}"

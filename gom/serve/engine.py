@@ -109,25 +109,16 @@ class Engine:
         base_model: str | None = None,
         max_batch: int = 32,
     ):
-        from peft import PeftModel
-
         from gom.device import pick_device
+        from gom.lm.loading import attach_adapter
 
         dirs = adapter_dirs(models_dir, names)
         self.base, revision, self.infos = shared_base(dirs, base_model)
         self.device = pick_device(device)
         model, self.tokenizer = load_checked_base(self.base, revision, trust_remote_code, self.device)
         self.context = context_length(model.config)
-        first, *rest = names
-        try:
-            # PEFT reads adapter_model.safetensors whenever it exists (adapter_dirs made sure it does).
-            model = PeftModel.from_pretrained(model, dirs[first], adapter_name=first)
-            for name in rest:
-                model.load_adapter(dirs[name], adapter_name=name)
-        except Exception as e:
-            raise GomError(
-                f"the miniModels' adapters could not be loaded ({type(e).__name__}: {first_line(e)})"
-            ) from None
+        for name in names:  # adapter_dirs made sure each has adapter_model.safetensors
+            model = attach_adapter(model, dirs[name], adapter_name=name)
         self.model = model.to(self.device).eval()
         # transformers renamed past_key_values to cache (5.x); older releases know only the former.
         forward = inspect.signature(type(model.get_base_model()).forward).parameters
