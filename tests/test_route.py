@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -278,6 +279,28 @@ def test_explain_names_the_nearest_training_rows_and_the_terms(synthetic, monkey
     assert sims == sorted(sims, reverse=True)
     assert {t["term"] for t in first["terms"]} & {"barword1", "barword4"}
     assert all(t["weight"] > 0 for t in first["terms"] + second["terms"])
+
+
+def test_explain_refuses_a_replaced_parquet(synthetic, monkeypatch):
+    """Rows of a parquet replaced since convert wrote it used to be shown as the nearest rows."""
+    from gom.routing.router import Router
+
+    tmp, datasets = synthetic
+    monkeypatch.chdir(tmp)
+    path = Path(datasets["bar"]["parquet"])
+    original = path.read_bytes()
+    pl.read_parquet(path).reverse().write_parquet(path)
+    router = Router.__new__(Router)
+    router.index = load_index(tmp / "index.npz")
+    router.model = type(
+        "M", (), {"encode": lambda self, texts, **_: np.tile(np.eye(16, dtype=np.float32)[1], (len(texts), 1))}
+    )()
+    router._rows = torch.from_numpy(np.ascontiguousarray(router.index.vectors.T))
+    try:
+        with pytest.raises(GomError, match="does not match the checksum recorded"):
+            router.explain("barword1 barword4", processed="{name}.parquet")
+    finally:
+        path.write_bytes(original)
 
 
 def test_knn_vote_breaks_ties_by_centroid():

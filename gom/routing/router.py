@@ -10,7 +10,7 @@ import torch
 
 from gom import paths
 from gom.errors import GomError
-from gom.io import reference_from_file
+from gom.io import reference_from_file, verified
 from gom.routing.index import ABSTAIN_MEANING, Neighbours, load_index
 
 
@@ -127,7 +127,7 @@ class Router:
                 raise GomError(
                     f"--explain reads the training rows' texts from {path}, which is missing: re-run convert"
                 )
-            self._tables[name] = pl.read_parquet(path, columns=["text"])["text"]
+            self._tables[name] = pl.read_parquet(verified(path), columns=["text"])["text"]
         table = self._tables[name]
         if number >= len(table):
             raise GomError(f"{path} has {len(table)} rows, the router index names row {number}: rebuild the router")
