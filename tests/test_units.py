@@ -160,3 +160,15 @@ def test_cross_loss_picture_lists_the_largest_gains_past_the_matrix_limit(tmp_pa
     small = cairo.ImageSurface.create_from_png(str(tmp_path / "small.png"))
     assert wide.get_height() < 50 + 26 * 26 + 40  # 25 bars, not a 35 x 35 grid
     assert small.get_width() > 3 * 90  # the heatmap: one 90-pixel column per dataset
+
+
+def test_cached_losses_that_cannot_be_losses_are_not_taken():
+    from gom.lm.loss_cache import plausible
+
+    # key -> (adapter or None for the base, adapter index, dataset index)
+    wanted = {"a": (0, 0, 1), "base": (None, 0, 1), "b": (1, 1, 1), "c": (2, 2, 1), "d": (3, 3, 1), "e": (4, 4, 1)}
+    base_entry = dict.fromkeys("abcde", "base")
+    cache = {"a": 1.2, "base": 2.0, "b": 0.001, "c": 9.0, "d": -1.0, "e": 1.9, "other": 5.0}
+    kept = plausible(cache, wanted, base_entry, dict.fromkeys(range(5), 300))  # ln(300) = 5.7
+    assert kept == {"a": 1.2, "base": 2.0, "e": 1.9}  # 0.001: 2000x better; 9.0: worse than 1.5 x uniform
+    assert plausible({"a": 1.2}, wanted, base_entry, {}) == {}  # an adapter's loss without its base's

@@ -277,6 +277,17 @@ def test_real_base_trains_only_the_new_adapter(tmp_path):
     after = pl.read_csv(tmp_path / "results/training/cross_loss.csv")
     assert after.filter(pl.col("adapter") != "herbs", pl.col("dataset") != "herbs").equals(before)
 
+    # A planted cache (every loss 0.001, keys unchanged) and a forced run: nothing new to
+    # evaluate, so every pair is evaluated again, and 0.001 is not a loss anyway.
+    cache = tmp_path / "results/training/cross_loss_cache.json"
+    cache.write_text(json.dumps(dict.fromkeys(json.loads(cache.read_text()), 0.001)))
+    run_snakemake(tmp_path, "--forcerun", "results/training/cross_loss.csv", check=True)
+    log = (tmp_path / "logs/cross_loss.log").read_text()
+    assert "'evaluated': 12, 'from_cache': 0, 'pairs': 9" in log and "cannot be losses" in log
+    forced = pl.read_csv(tmp_path / "results/training/cross_loss.csv")
+    assert forced.drop("loss", "base_loss", "improvement").equals(after.drop("loss", "base_loss", "improvement"))
+    assert (forced["loss"] - after["loss"]).abs().max() < 1e-4 and forced["loss"].min() > 0.01
+
 
 def test_finetuned_embedder_keeps_routing_and_switching_reruns_exactly_its_dependents(done, tmp_path):
     workdir = tmp_path / "copy"

@@ -26,8 +26,9 @@ import polars as pl
 from gom.device import pick_device
 from gom.drawing import bar_table, heatmap
 from gom.errors import GomError
-from gom.io import atomic_path, read_json, reference_from_file, sha256_file, verified_checksum, write_json
+from gom.io import atomic_path, reference_from_file, sha256_file, verified_checksum, write_json
 from gom.lm.generate import read_info, require_safetensors
+from gom.lm.loss_cache import base_key, plausible, read_cache, vocabulary_size
 from gom.lm.source_ranking import source_ranking
 from gom.matrices import MATRIX_LIMIT, read_matrix
 
@@ -74,7 +75,7 @@ def cross_losses(
     names = list(datasets)
     settings = {name: datasets[name]["lora"] for name in names}
     base_of = [adapter_base(datasets[name]["model_dir"], settings[name]["base_model"]) for name in names]
-    base_keys = {base: _base_key(base, settings[names[base_of.index(base)]]["revision"]) for base in set(base_of)}
+    base_keys = {base: base_key(base, settings[names[base_of.index(base)]]["revision"]) for base in set(base_of)}
     adapter_keys = [sha256_file(Path(datasets[name]["model_dir"]) / "adapter_model.safetensors") for name in names]
     data_keys = [
         [
@@ -93,17 +94,23 @@ def cross_losses(
         parts = [adapter, base_keys[base_of[i]], data_keys[j], settings[names[j]]["max_length"], device]
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
-    cache = _read_cache(cache_path)
     keys = {(i, j): (key(adapter_keys[i], i, j), key(None, i, j)) for i, j in pairs}  # adapter's, base's
     wanted = {}  # cache key -> (adapter index or None for the base, i, j)
-    for (i, j), (adapter_key, base_key) in keys.items():
+    for (i, j), (adapter_key, base_of_pair) in keys.items():
         wanted[adapter_key] = (i, i, j)
-        wanted[base_key] = (None, i, j)
+        wanted[base_of_pair] = (None, i, j)
+    vocab = {i: vocabulary_size(base_of[i]) for i in range(len(names))}
+    kept = read_cache(cache_path)
+    usable = plausible(kept, wanted, {a: b for a, b in keys.values()}, vocab)
+    cache = {k: v for k, v in kept.items() if k not in wanted or k in usable}
     todo = {k: v for k, v in wanted.items() if k not in cache}
+    if not todo:  # nothing changed that the losses depend on: a forced run, so evaluate again
+        log.info("nothing new to evaluate: every pair is evaluated again rather than read back")
+        todo = dict(wanted)
     if todo:
         _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, device)
     losses = {p: cache[adapter_key] for p, (adapter_key, _) in keys.items()}
-    base_losses = {p: cache[base_key] for p, (_, base_key) in keys.items()}
+    base_losses = {p: cache[b] for p, (_, b) in keys.items()}
     return losses, base_losses, {"evaluated": len(todo), "from_cache": len(wanted) - len(todo)}
 
 
@@ -174,35 +181,6 @@ class _HeldOut:
             self.rendered[name] = (render_pairs(name, table, d["templates"]), np.flatnonzero(mask).tolist())
         pairs, rows = self.rendered[name]
         return tokenize(name, pairs, rows, tokenizer, max_length, self.datasets[name]["templates"].get("system"))
-
-
-def _read_cache(path: str | Path) -> dict[str, float]:
-    """The losses kept from earlier runs; an unreadable cache is set aside, not trusted."""
-    path = Path(path)
-    if not path.exists():
-        return {}
-    try:
-        data = read_json(path)
-    except GomError as error:
-        log.warning("ignoring the cross-evaluation cache: %s", error)
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {
-        k: float(v) for k, v in data.items() if isinstance(k, str) and isinstance(v, (int, float)) and np.isfinite(v)
-    }
-
-
-def _base_key(base: str, revision: str | None) -> str:
-    """What identifies a base: the checksums of its files (weights, config, tokenizer) when it is
-    a directory, else name@revision."""
-    path = Path(base)
-    if not path.is_dir():
-        return f"{base}@{revision}"
-    files = sorted(p for p in path.rglob("*") if p.is_file())
-    return (
-        "dir:" + hashlib.sha256("".join(f"{p.relative_to(path)}:{sha256_file(p)}" for p in files).encode()).hexdigest()
-    )
 
 
 def adapter_base(model_dir: str | Path, configured: str) -> str:
