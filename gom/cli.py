@@ -4,95 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
 import sys
 import warnings
 from pathlib import Path
 
 from gom import paths
+from gom.cli_input import non_negative_float, positive_int, read_query
 from gom.errors import GomError
 
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """argparse type: a finite number of at least 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text}")
-    return value
-
-
-def decode(data: bytes, source: str) -> str:
-    """``data`` as UTF-8 text; a GomError naming the first byte that is not, never a dropped byte."""
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")  # editors' UTF-8 mark is not part of the question
-    except UnicodeDecodeError as e:
-        raise GomError(
-            f"{source} is not valid UTF-8 (byte 0x{data[e.start]:02x} at byte offset {e.start}): "
-            "gom reads text as UTF-8; convert it first, e.g. with `iconv -f latin1 -t utf-8`"
-        ) from None
-
-
-def checked_text(text: str, source: str) -> str:
-    """``text`` if it is proper Unicode; argv bytes that are not UTF-8 arrive as lone surrogates."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError as e:
-        raise GomError(
-            f"{source} holds a lone surrogate (U+{ord(text[e.start]):04X}) at character {e.start}, which is not text: give it as UTF-8"
-        ) from None
-    return decode(raw, source)
-
-
-def _query_text(query: str | None, file: str | None) -> tuple[str, str]:
-    """(text, where it came from) of the query: the argument, standard input (``-``) or ``--file``."""
-    if query is not None and file is not None:
-        raise GomError("give the query either as an argument or with --file, not both")
-    if file is not None:
-        source = f"the query file {file}"
-        try:
-            return decode(Path(file).read_bytes(), source), source
-        except OSError as e:
-            raise GomError(f"cannot read {source}: {e.strerror}") from None
-    if query == "-":
-        source, stdin = "the query read from standard input", sys.stdin
-        return (
-            decode(stdin.buffer.read(), source) if hasattr(stdin, "buffer") else checked_text(stdin.read(), source)
-        ), source
-    if query is None:
-        raise GomError("no query: give it as an argument, '-' to read it from standard input, or --file PATH")
-    return checked_text(query, "the query"), "the query"
-
-
-def read_query(query: str | None, file: str | None) -> str:
-    """The query, checked to be UTF-8 text that is not empty."""
-    text, source = _query_text(query, file)
-    if file is not None or query == "-":
-        text = text.rstrip("\r\n")  # the newline that ends a file or `echo` is not part of the question
-    if not text.strip():
-        raise GomError(
-            f"{source} is empty: give the question as an argument, '-' to read it from standard input, or --file PATH"
-        )
-    return text
+MAX_NEW_HELP = "most tokens to answer with (default: 128, or what the base's context leaves)"
 
 
 def _generate(args) -> int:
@@ -272,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=paths.MODELS_DIR,
         help=f"where the workflow wrote the miniModels (default: {paths.MODELS_DIR})",
     )
-    gen.add_argument("--max-new-tokens", type=positive_int, default=128)
+    gen.add_argument("--max-new-tokens", type=positive_int, help=MAX_NEW_HELP)
     gen.add_argument("--temperature", type=non_negative_float, default=0.0, help="0 (default) decodes greedily")
     gen.add_argument("--raw", action="store_true", help="send the prompt as given, without the training template")
     _add_model_trust(gen)
@@ -298,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--results", default=paths.ROUTING_DIR)
     ask.add_argument("--models-dir", default=paths.MODELS_DIR)
     _add_embedding_model(ask)
-    ask.add_argument("--max-new-tokens", type=positive_int, default=128)
+    ask.add_argument("--max-new-tokens", type=positive_int, help=MAX_NEW_HELP)
     _add_model_trust(ask)
     ask.set_defaults(func=_ask)
 

@@ -47,7 +47,8 @@ def test_a_good_api_key_passes_the_check():
 
 # --- tampered adapters -----------------------------------------------------------------------
 
-workdir, inside = test_cli.workdir, test_cli.inside  # a tiny base and a briefly trained models/qa
+# a tiny base and a briefly trained models/qa; a load_base that records its calls and stops
+workdir, inside, record_load = test_cli.workdir, test_cli.inside, test_cli.record_load
 
 
 def tampered(workdir, name, change) -> str:
@@ -102,3 +103,46 @@ def test_a_tensor_that_does_not_fit_the_base_is_named(inside, capsys):
     code, _, err = cli(capsys, "generate", "--model", name, "What is item 1?")
     assert code == 2
     assert "its adapter does not fit the base" in err and "size mismatch for" in err and "lora_A" in err
+
+
+# --- the command line refuses what the server refuses ------------------------------------------
+
+
+def test_a_query_over_the_server_limit_is_refused_before_anything_loads(tmp_path, monkeypatch, capsys):
+    """A 10 MB query used to run for minutes and take 21 GiB; nothing exists here to load."""
+    monkeypatch.chdir(tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"rum " * (1 << 18) + b"x")  # 1 MiB + 1 byte
+    code, _, err = cli(capsys, "ask", "--file", str(big))
+    assert code == 2 and f"the query file {big} is over 1048576 bytes" in err
+    code, _, err = cli(capsys, "route", "a" * (1 << 20 | 1))
+    assert code == 2 and "the query is over 1048576 bytes" in err
+
+
+def test_a_prompt_longer_than_the_context_is_refused_before_the_weights_load(inside, capsys, record_load):
+    """~7,000 prompt tokens on a 4,096-token base used to answer noise with exit 0."""
+    code, out, err = cli(capsys, "generate", "--model", "qa", "item " * 5000)
+    assert code == 2 and out == ""
+    assert (
+        "the prompt is " in err
+        and "tokens with the miniModel's template; the base model attends to at most 4096" in err
+    )
+    code, _, err = cli(capsys, "generate", "--model", "qa", "What is item 1?", "--max-new-tokens", "5000")
+    assert (
+        code == 2
+        and "--max-new-tokens is 5000, but the prompt (" in err
+        and "within the base model's context of 4096" in err
+    )
+    assert record_load == []  # the base's weights were never loaded
+
+
+@pytest.mark.parametrize("command", ["route", "ask"])
+def test_reading_a_closed_standard_input_is_one_message(tmp_path, command):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        f"{sys.executable} -m gom.cli {command} - 0<&-", shell=True, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "standard input, which is closed" in proc.stderr

@@ -133,6 +133,39 @@ def refuse_custom_code(base: str, trust_remote_code: bool) -> None:
         )
 
 
+def base_context(base: str, revision: str | None, trust_remote_code: bool) -> int:
+    """How many tokens ``base`` attends to, from its config alone (no weights are loaded)."""
+    from transformers import AutoConfig
+
+    from gom.lm.loading import context_length
+
+    try:
+        config = AutoConfig.from_pretrained(base, revision=revision, trust_remote_code=trust_remote_code)
+    except Exception as e:
+        raise GomError(
+            f"base model '{base}': its config could not be loaded ({type(e).__name__}: {first_line(e)})"
+        ) from None
+    return context_length(config)
+
+
+def fitting_answer(prompt_tokens: int, max_new_tokens: int | None, context: int, framing: str = "") -> int:
+    """The number of tokens to generate after a prompt of ``prompt_tokens`` (None: up to 128 as
+    room allows); a GomError with gom serve's numbers when the prompt or the asked answer does
+    not fit the base's ``context``."""
+    room = context - prompt_tokens
+    if room < 1:
+        raise GomError(
+            f"the prompt is {prompt_tokens} tokens{framing}; the base model attends to at most {context} tokens, "
+            "prompt and answer together"
+        )
+    if max_new_tokens is not None and max_new_tokens > room:
+        raise GomError(
+            f"--max-new-tokens is {max_new_tokens}, but the prompt ({prompt_tokens} tokens) leaves room for at most "
+            f"{room} within the base model's context of {context}"
+        )
+    return max_new_tokens if max_new_tokens is not None else min(128, room)
+
+
 def load_checked_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
     from gom.lm import loading
 
@@ -160,9 +193,18 @@ class MiniModel:
                 f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all {base}`)"
             )
         self.device = pick_device(device)
-        model, _ = load_checked_base(base, self.info.get("revision"), trust_remote_code, self.device)
-        self.model = self._with_adapter(model, model_dir)
+        self.model_dir, self.base, self.trust_remote_code, self._model = model_dir, base, trust_remote_code, None
+        refuse_custom_code(base, trust_remote_code)
         self.tokenizer = self._tokenizer(model_dir, trust_remote_code)
+        self.context = base_context(base, self.info.get("revision"), trust_remote_code)
+
+    @property
+    def model(self):
+        """The base with the adapter, loaded when first needed (after the prompt is known to fit)."""
+        if self._model is None:
+            model, _ = load_checked_base(self.base, self.info.get("revision"), self.trust_remote_code, self.device)
+            self._model = self._with_adapter(model, self.model_dir)
+        return self._model
 
     def _with_adapter(self, model, model_dir: Path):
         from gom.lm.loading import attach_adapter
@@ -184,13 +226,19 @@ class MiniModel:
         """The question as this model is given it: in the miniModel's prompt template, then the base's chat template."""
         return render_question(self.info, chat_format(self.tokenizer, self.name), prompt, raw)
 
-    def generate(self, prompt: str, max_new_tokens: int = 128, raw: bool = False, temperature: float = 0.0) -> str:
+    def generate(
+        self, prompt: str, max_new_tokens: int | None = None, raw: bool = False, temperature: float = 0.0
+    ) -> str:
+        """The answer to ``prompt``; ``max_new_tokens`` None: up to 128, as far as the context allows."""
         import torch
 
         if not prompt.strip():
             raise GomError("the prompt is empty: there is nothing to answer")
         text = self.format_prompt(prompt, raw)
-        ids = self.tokenizer(text, return_tensors="pt", add_special_tokens=False).to(self.device)
+        ids = self.tokenizer(text, return_tensors="pt", add_special_tokens=False)
+        framing = "" if raw or not self.info.get("prompt") else " with the miniModel's template"
+        max_new_tokens = fitting_answer(ids["input_ids"].shape[1], max_new_tokens, self.context, framing)
+        ids = ids.to(self.device)
         sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
         with torch.no_grad():
             out = self.model.generate(
@@ -215,10 +263,18 @@ class BaseModel(MiniModel):
     ):
         self.info = {**read_info(model_dir), "prompt": ""}
         self.name = "base"
-        base = base_of(self.info, model_dir, base_model)
-        self.device = pick_device(device)
-        self.model, self.tokenizer = load_checked_base(base, self.info.get("revision"), trust_remote_code, self.device)
-        self.model.eval()
+        self.base = base_of(self.info, model_dir, base_model)
+        self.device, self.trust_remote_code, self._model = pick_device(device), trust_remote_code, None
+        refuse_custom_code(self.base, trust_remote_code)
+        self.tokenizer = self._tokenizer(Path(model_dir), trust_remote_code)  # the base's, saved with the miniModel
+        self.context = base_context(self.base, self.info.get("revision"), trust_remote_code)
+
+    @property
+    def model(self):
+        if self._model is None:
+            model, _ = load_checked_base(self.base, self.info.get("revision"), self.trust_remote_code, self.device)
+            self._model = model.eval()
+        return self._model
 
     @classmethod
     def of(

@@ -119,3 +119,12 @@ def _mismatch(error: Exception) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     detail = next((line for line in lines if "size mismatch" in line or "shape" in line), None)
     return detail or (lines[0] if lines else type(error).__name__)
+
+
+def context_length(config) -> int:
+    """How many tokens the base attends to (prompt and answer together)."""
+    for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    raise GomError("the base model's config names no context length (max_position_embeddings)")

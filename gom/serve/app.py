@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from gom.errors import first_line
+from gom.limits import MAX_TEXT_BYTES
 from gom.lm.chat import render_question
 from gom.serve.engine import BASE, Finish, Sampling
 from gom.serve.schemas import (
@@ -41,7 +42,7 @@ from gom.serve.schemas import (
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-MAX_BODY = 1 << 20  # bytes of a request body; a question longer than this is not a question
+MAX_BODY = MAX_TEXT_BYTES  # bytes of a request body; a question longer than this is not a question
 DEFAULT_MAX_TOKENS = 256
 LISTED = 20  # model names an error message lists before pointing at /v1/models
 

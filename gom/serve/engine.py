@@ -110,7 +110,7 @@ class Engine:
         max_batch: int = 32,
     ):
         from gom.device import pick_device
-        from gom.lm.loading import attach_adapter
+        from gom.lm.loading import attach_adapter, context_length
 
         dirs = adapter_dirs(models_dir, names)
         self.base, revision, self.infos = shared_base(dirs, base_model)
@@ -283,15 +283,6 @@ class Detokenizer:
             return self.text
         before, after = self._decode(self.ids[self.prefix : self.read]), self._decode(self.ids[self.prefix :])
         return self.text + after[len(before) :]
-
-
-def context_length(config) -> int:
-    """How many tokens the base attends to (prompt and answer together)."""
-    for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
-        value = getattr(config, key, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    raise GomError("the base model's config names no context length (max_position_embeddings)")
 
 
 def _generator(seed: int | None):

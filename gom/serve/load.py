@@ -6,8 +6,9 @@ from pathlib import Path
 
 from gom.errors import GomError, first_line
 from gom.lm.generate import require_minimodel
+from gom.lm.loading import context_length
 from gom.serve.app import Service
-from gom.serve.engine import Engine, context_length, shared_base
+from gom.serve.engine import Engine, shared_base
 from gom.serve.graph import graph_payload
 from gom.serve.routing import RouteBatcher
 
