@@ -10,9 +10,10 @@ import warnings
 from pathlib import Path
 
 from gom import paths
-from gom.cli_input import non_negative_float, positive_int, read_query
+from gom.cli_input import non_negative_float, port_number, positive_int, read_query
 from gom.errors import GomError
 
+SHUTDOWN_SECONDS = 120
 MAX_NEW_HELP = "most tokens to answer with (default: 128, or what the base's context leaves)"
 
 
@@ -20,6 +21,13 @@ def _generate(args) -> int:
     from gom.lm.generate import MiniModel
 
     model_dir = Path(args.models_dir) / args.model
+    if model_dir == Path(args.models_dir) / "base" or (model_dir / "gom_base.json").exists():
+        known = sorted(p.parent.name for p in Path(args.models_dir).glob("*/adapter_config.json"))
+        raise GomError(
+            f"{model_dir}/ holds base models, not a miniModel: --model names a miniModel"
+            + (f" ({', '.join(known)})" if known else "")
+            + "; `gom ask` answers with the base when no miniModel suits a question"
+        )
     if not model_dir.exists():
         known = sorted(p.parent.name for p in Path(args.models_dir).glob("*/adapter_config.json"))
         hint = f"; built miniModels: {', '.join(known)}" if known else ""
@@ -139,9 +147,14 @@ def _serve(args) -> int:
         f"the page is at {where}/",
         file=sys.stderr,
     )
-    # uvicorn stops on SIGTERM/SIGINT after the requests in flight have been answered.
+    # uvicorn stops on SIGTERM/SIGINT after the requests in flight have been answered, or after
+    # SHUTDOWN_SECONDS (a request body must arrive within 30 s, so only an answer can take that long).
     uvicorn.run(
-        create_app(service), host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=None
+        create_app(service),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )
     return 0
 
@@ -239,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)"
     )
-    serve.add_argument("--port", type=positive_int, default=8000)
+    serve.add_argument("--port", type=port_number, default=8000, help="1 to 65535 (default: 8000)")
     serve.add_argument(
         "--api-key",
         help="require 'Authorization: Bearer KEY' on every endpoint but /health "
@@ -287,6 +300,9 @@ def _quiet() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if sys.stdout is None and args.command != "serve":  # `gom route q >&-`: the answer would vanish
+        print(f"gom: error: standard output is closed: gom {args.command} has nowhere to write", file=sys.stderr)
+        return 2
     try:
         if hasattr(args, "file"):  # validate the query before anything is loaded
             args.query = read_query(args.query, args.file)

@@ -22,6 +22,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 1 to 65535 (the operating system would wrap 70000 to 4464)."""
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port from 1 to 65535, got {text}")
+    return value
+
+
 def non_negative_float(text: str) -> float:
     """argparse type: a finite number of at least 0."""
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -65,6 +66,26 @@ def check_config_file(path: str | Path) -> dict:
         raise GomError(
             f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); save it as UTF-8"
         ) from None
+    except IsADirectoryError:
+        raise GomError(
+            f"{path} is a directory, not a config file: name the YAML file (e.g. {path}/config.yaml)"
+        ) from None
+    except FileNotFoundError:
+        raise GomError(f"{path}: no such config file") from None
+    except OSError as e:
+        raise GomError(f"{path}: cannot be read ({e.strerror})") from None
+
+
+def _refuse_non_finite(value, at: tuple) -> None:
+    """No number in a config may be NaN or infinite (YAML's .nan and .inf pass every range check)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise GomError(f"{_key(at)}: {value} is not a finite number")
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _refuse_non_finite(v, (*at, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _refuse_non_finite(v, (*at, i))
 
 
 def _key(path: Iterable) -> str:
@@ -113,6 +134,7 @@ def check_schema(config: Mapping, definition: str | None = None, at: tuple = ())
     With ``definition``, check ``config`` against that one ``$defs`` entry only, reporting keys
     under ``at`` (e.g. ``definition="finetune", at=("embedding", "finetune")``).
     """
+    _refuse_non_finite(config, tuple(at))
     schema = load_schema()
     if definition is not None:
         schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
