@@ -189,7 +189,7 @@ def load_npz(path: str | os.PathLike) -> dict:
     except FileNotFoundError:
         raise
     except Exception as e:  # truncated zip, bad header, pickled object arrays
-        raise GomError(f"{path} cannot be read ({type(e).__name__}: {first_line(e)}): {_rebuild(path)}") from None
+        raise GomError(f"{path} cannot be read ({_numpy_error(e)}): {_rebuild(path)}") from None
     recorded = arrays.pop("sha256", None)
     if recorded is None:
         raise GomError(f"{path} holds no checksum (it was written by a gom older than checksums): {_rebuild(path)}")
@@ -205,6 +205,13 @@ def load_npy(path: str | os.PathLike, mmap_mode: str | None = None) -> np.ndarra
     import numpy as np
 
     return np.load(verified(path), mmap_mode=mmap_mode, allow_pickle=False)
+
+
+def _numpy_error(error: Exception) -> str:
+    """NumPy's reason, without its advice to load the file unsafely (gom never unpickles)."""
+    if "unsafely" in str(error) or "pickled" in str(error):
+        return "it is not a NumPy array file: reading it would mean unpickling it, which gom never does"
+    return f"{type(error).__name__}: {first_line(error)}"
 
 
 def _digest(arrays: dict) -> str:

@@ -146,3 +146,158 @@ def test_reading_a_closed_standard_input_is_one_message(tmp_path, command):
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "standard input, which is closed" in proc.stderr
+
+
+# --- the command line's other edges -----------------------------------------------------------
+
+
+def test_check_config_of_a_missing_file_or_a_directory_is_one_message(tmp_path, capsys):
+    code, _, err = cli(capsys, "check-config", str(tmp_path / "nonexistent.yaml"))
+    assert code == 2 and err == f"gom: error: {tmp_path / 'nonexistent.yaml'}: no such config file\n"
+    code, _, err = cli(capsys, "check-config", str(tmp_path))
+    assert code == 2 and f"{tmp_path} is a directory, not a config file" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("lora", "message"),
+    [
+        ("{lr: .nan}", "lora.lr: nan is not a finite number"),
+        ("{alpha: .inf}", "lora.alpha: inf is not a finite number"),
+        ("{r: 100000}", "lora.r"),
+    ],
+)
+def test_check_config_refuses_values_a_job_would_fail_on(tmp_path, capsys, lora, message):
+    """lora.lr .nan and lora.r 100000 passed the check; the job then failed after Snakemake had
+    deleted the good miniModel. (vLLM serves ranks up to 512.)"""
+    (tmp_path / "d.csv").write_text("text\na\nb\n")
+    (tmp_path / "config.yaml").write_text(
+        f"datasets:\n  d:\n    sources: [{{path: {tmp_path / 'd.csv'}}}]\nlora: {lora}\n"
+    )
+    code, _, err = cli(capsys, "check-config", str(tmp_path / "config.yaml"))
+    assert code == 2 and message in err
+    if "100000" in lora:
+        assert "512" in err
+
+
+def test_port_outside_the_tcp_range_is_refused(capsys):
+    code, _, err = cli(capsys, "serve", "--port", "70000")
+    assert code == 2 and "argument --port: must be a TCP port from 1 to 65535, got 70000" in err
+
+
+def test_an_answer_with_nowhere_to_go_is_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        f"{sys.executable} -m gom.cli route rum >&-", shell=True, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "standard output is closed" in proc.stderr
+
+
+def test_the_bases_directory_is_not_a_minimodel(inside, capsys):
+    code, _, err = cli(capsys, "generate", "--model", "base", "hi")
+    assert code == 2 and "models/base/ holds base models, not a miniModel: --model names a miniModel (" in err
+    assert "snakemake" not in err
+
+
+def test_a_base_model_path_that_does_not_exist_is_named(inside, capsys):
+    code, _, err = cli(capsys, "generate", "--model", "qa", "hi", "--base-model", "/nonexistent")
+    assert code == 2 and "--base-model /nonexistent: no such directory" in err
+    assert "Repo id" not in err
+
+
+# --- tampered files ---------------------------------------------------------------------------
+
+
+def test_an_npz_that_is_text_gets_no_advice_to_unpickle(tmp_path):
+    from gom.io import load_npz
+
+    (tmp_path / "index.npz").write_text("garbage")
+    with pytest.raises(GomError) as e:
+        load_npz(tmp_path / "index.npz")
+    assert "allow_pickle" not in str(e.value) and "unsafely" not in str(e.value)
+    assert "not a NumPy array file" in str(e.value) and "gom never does" in str(e.value)
+
+
+def test_communities_that_are_not_integers_are_named(tmp_path):
+    from gom.serve.graph import _communities
+
+    (tmp_path / "communities.csv").write_text("dataset,community,community_label\na,0,x\nb,one,y\n")
+    with pytest.raises(GomError, match=r"communities.csv, row 2: community 'one' of dataset 'b' is not an integer"):
+        _communities(tmp_path)
+    (tmp_path / "communities.csv").write_text("dataset,group\na,0\n")
+    with pytest.raises(GomError, match="has no column 'community', 'community_label'"):
+        _communities(tmp_path)
+
+
+def test_planted_vectors_are_not_taken_as_embeddings(tmp_path):
+    import numpy as np
+
+    from gom.embedding.encode import _are_embeddings
+
+    good = np.eye(3, 4, dtype=np.float32)
+    np.save(tmp_path / "good.npy", good)
+    np.save(tmp_path / "zero.npy", np.zeros((3, 4), dtype=np.float32))
+    info = {"rows": 3, "dim": 4}
+    assert _are_embeddings(tmp_path / "good.npy", info)
+    assert not _are_embeddings(tmp_path / "zero.npy", info)
+    assert not _are_embeddings(tmp_path / "good.npy", {"rows": 4, "dim": 4})
+
+
+# --- the server's parts -----------------------------------------------------------------------
+
+
+def test_accept_encoding_with_zero_quality_refuses_gzip():
+    from gom.serve.http import accepts_gzip
+
+    assert accepts_gzip("gzip") and accepts_gzip("br, gzip;q=0.5") and accepts_gzip("*")
+    assert not accepts_gzip("gzip;q=0") and not accepts_gzip("") and not accepts_gzip("identity")
+    assert not accepts_gzip("*, gzip;q=0")
+
+
+def test_a_stalled_body_is_answered_408():
+    """A client that declares 100 bytes and sends 9 used to hold its connection (and shutdown) for ever."""
+    import asyncio
+
+    from gom.serve.http import BodyLimit
+
+    sent = []
+
+    async def run():
+        chunks = [{"type": "http.request", "body": b"123456789", "more_body": True}]
+
+        async def receive():
+            if chunks:
+                return chunks.pop()
+            await asyncio.sleep(3600)
+
+        async def send(message):
+            sent.append(message)
+
+        async def app(scope, receive, send):
+            raise AssertionError("the app must not see a body that never arrived")
+
+        scope = {"type": "http", "headers": [(b"content-length", b"100")]}
+        await BodyLimit(app, limit=1000, timeout=0.2)(scope, receive, send)
+
+    asyncio.run(run())
+    assert sent[0]["status"] == 408
+    assert b"did not arrive within 0.2 s (9 bytes of the 100 declared)" in sent[-1]["body"]
+
+
+def test_an_upstream_that_refuses_the_servers_key_is_a_bad_gateway():
+    import httpx
+    from test_serve_units import drain, sse, upstream_with
+
+    from gom.serve.schemas import OpenAIError
+
+    refused = upstream_with(lambda r: httpx.Response(401, json={"error": {"message": "bad key"}}))
+    with pytest.raises(OpenAIError, match="answered 401: bad key") as e:
+        drain(refused)
+    assert e.value.status == 502  # the server's configuration, not the client's request
+    for usage in ({"completion_tokens": 99}, {"completion_tokens": -1}):
+        done = {"choices": [{"text": "x", "finish_reason": "stop"}], "usage": usage}
+        liar = upstream_with(lambda r, d=done: httpx.Response(200, content=sse(d, "[DONE]")))
+        with pytest.raises(OpenAIError, match="completion tokens for an answer of at most 8") as e:
+            drain(liar)
+        assert e.value.status == 502

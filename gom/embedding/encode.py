@@ -122,6 +122,8 @@ def embed_dataset(
     staged = _cached(cache, name)
     with _locked(cache):
         info = _current(verified_checksum(parquet), staged["embeddings"], staged["meta"], settings)
+        if info is not None and not _are_embeddings(staged["embeddings"], info):
+            info = None  # what the record describes is not a sentence embedding: embed again
         if info is None:
             others = {
                 other: {**d, **_cached(cache, other)}
@@ -203,6 +205,26 @@ def _current(parquet_sha256: str, embeddings, meta, settings: dict) -> dict | No
         return info if info.get("sha256") == sha256_file(embeddings) else None
     except (GomError, OSError):  # e.g. deleted meanwhile by the start of that dataset's own job
         return None
+
+
+def _are_embeddings(path, info: dict) -> bool:
+    """Whether ``path`` holds what ``info`` describes: a float array of ``rows`` x ``dim`` unit
+    vectors (a record recomputed over planted vectors says nothing about them)."""
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return False
+    ok = (
+        vectors.ndim == 2
+        and vectors.shape == (info.get("rows"), info.get("dim"))
+        and np.issubdtype(vectors.dtype, np.floating)
+        and bool(np.all(np.abs(np.linalg.norm(vectors.astype(np.float64), axis=1) - 1) < 1e-3))
+    )
+    if not ok:
+        logging.getLogger("gom.embed").warning(
+            "%s is not %s unit vectors as its record says: embedding again", path, info.get("rows")
+        )
+    return ok
 
 
 def _texts(parquet) -> tuple[list[str], str]:

@@ -30,6 +30,7 @@ from gom.errors import first_line
 from gom.limits import MAX_TEXT_BYTES
 from gom.lm.chat import render_question
 from gom.serve.engine import BASE, Finish, Sampling
+from gom.serve.http import BodyLimit, accepts_gzip, invalid_request, unreadable_body
 from gom.serve.schemas import (
     ChatRequest,
     CompletionRequest,
@@ -37,7 +38,6 @@ from gom.serve.schemas import (
     OpenAIError,
     RouteRequest,
     chat_turns,
-    location,
 )
 
 log = logging.getLogger(__name__)
@@ -120,11 +120,13 @@ def create_app(service: Service) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, e: RequestValidationError):
-        return JSONResponse(_invalid(e).body(), status_code=400)
+        return JSONResponse(invalid_request(e, request).body(), status_code=400)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, e: HTTPException):
         message = f"no such endpoint: {request.method} {request.url.path}" if e.status_code == 404 else str(e.detail)
+        if e.status_code == 400 and "parsing the body" in message:
+            message = await unreadable_body(request)
         return JSONResponse(OpenAIError(e.status_code, message).body(), status_code=e.status_code)
 
     async def authorize(request: Request) -> None:
@@ -154,7 +156,7 @@ def create_app(service: Service) -> FastAPI:
 
     @api.get("/graph")
     async def graph(request: Request):
-        if "gzip" in request.headers.get("accept-encoding", ""):
+        if accepts_gzip(request.headers.get("accept-encoding", "")):
             headers = {"content-encoding": "gzip", "vary": "accept-encoding"}
             return Response(graph_gzip, media_type="application/json", headers=headers)
         return Response(graph_body, media_type="application/json", headers={"vary": "accept-encoding"})
@@ -195,62 +197,6 @@ def create_app(service: Service) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
-
-
-class BodyLimit:
-    """Refuses a request body over ``limit`` bytes (413), whether it declares its length or is
-    sent in chunks; the body is read before the app sees it (bodies here are small)."""
-
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            return await self._refuse(send, f"{declared.decode(errors='replace')[:20]} bytes")
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.limit:
-                return await self._refuse(send, f"over {self.limit} bytes")
-            if not message.get("more_body"):
-                break
-        body, replayed = b"".join(chunks), False
-
-        async def replay():
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, send, size: str) -> None:
-        error = OpenAIError(413, f"the request body is {size}; gom serve accepts at most {self.limit}")
-        await JSONResponse(error.body(), status_code=413)({"type": "http"}, None, send)
-
-
-def _invalid(e: RequestValidationError) -> OpenAIError:
-    first = e.errors()[0]
-    if first.get("type") == "json_invalid":
-        return OpenAIError(
-            400, f"the request body is not valid JSON ({first.get('ctx', {}).get('error', 'parse error')})"
-        )
-    field = location(tuple(first.get("loc", ())))
-    if first.get("type") == "extra_forbidden":
-        return OpenAIError(400, f"unknown field '{field}': gom serve does not support it", field)
-    if first.get("type") == "missing":
-        return OpenAIError(400, f"'{field}' is required", field)
-    given = json.dumps(first.get("input"), default=str)[:80]
-    where = f"'{field}'" if field else "the request body"
-    return OpenAIError(400, f"{where}: {first.get('msg', 'invalid')} (got {given})", field or None)
 
 
 async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:

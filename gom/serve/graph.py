@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from gom import paths
-from gom.errors import GomError
+from gom.errors import GomError, first_line
 from gom.io import read_json
 from gom.matrices import read_matrix
 
@@ -45,10 +45,20 @@ def _communities(graph_dir: Path) -> dict[str, tuple[int, str]]:
     path = graph_dir / Path(paths.COMMUNITIES).name
     if not path.is_file():
         return {}
-    table = pl.read_csv(path)
-    return {
-        d: (int(c), str(label)) for d, c, label in table.select("dataset", "community", "community_label").iter_rows()
-    }
+    rebuild = f"rebuild it with `snakemake --cores all --force {paths.COMMUNITIES}`"
+    try:
+        table = pl.read_csv(path, infer_schema=False)
+    except Exception as e:
+        raise GomError(f"{path} cannot be read as CSV ({first_line(e)}): {rebuild}") from None
+    missing = [c for c in ("dataset", "community", "community_label") if c not in table.columns]
+    if missing:
+        raise GomError(f"{path} has no column {', '.join(map(repr, missing))}: {rebuild}")
+    out = {}
+    for k, (d, c, label) in enumerate(table.select("dataset", "community", "community_label").iter_rows()):
+        if c is None or not c.strip().lstrip("-").isdigit():
+            raise GomError(f"{path}, row {k + 1}: community {c!r} of dataset {d!r} is not an integer: {rebuild}")
+        out[d] = (int(c), "" if label is None else label)
+    return out
 
 
 def _adapter(models_dir: Path, name: str) -> dict | None:

@@ -68,8 +68,10 @@ class Generation(Strict):
 
     model: Text = Field(min_length=1)
     max_tokens: int | None = Field(None, ge=1)
-    temperature: float | None = Field(None, ge=0, le=2, description="null or left out: 1, as OpenAI")
-    top_p: float | None = Field(None, gt=0, le=1, description="null or left out: 1")
+    temperature: float | None = Field(
+        None, ge=0, le=2, allow_inf_nan=False, description="null or left out: 1, as OpenAI"
+    )
+    top_p: float | None = Field(None, gt=0, le=1, allow_inf_nan=False, description="null or left out: 1")
     stop: Text | list[Text] | None = None
     stream: bool | None = False
     stream_options: StreamOptions | None = None

@@ -54,8 +54,10 @@ class Upstream:
             async with self.client.stream("POST", "/v1/completions", json=body) as response:
                 if response.status_code != 200:
                     await response.aread()
-                    # The request's own fault keeps its status; the upstream's is a bad gateway.
-                    status = response.status_code if 400 <= response.status_code < 500 else 502
+                    # The request's own fault keeps its status; the upstream's, and a refused key
+                    # or forbidden access (this server's configuration, not the client's), is a bad gateway.
+                    own_fault = 400 <= response.status_code < 500 and response.status_code not in (401, 403, 407)
+                    status = response.status_code if own_fault else 502
                     message = f"{where} answered {response.status_code}: {_message(response.text)}"
                     raise OpenAIError(status, message, code="upstream_error")
                 async for line in response.aiter_lines():
@@ -83,7 +85,14 @@ class Upstream:
             )
         if completion is None and self.count is not None:
             completion = self.count("".join(text))
-        yield Finish(reason, prompt_tokens, completion or 0)
+        completion = completion or 0
+        if not isinstance(completion, int) or completion < 0 or completion > sampling.max_tokens:
+            raise OpenAIError(
+                502,
+                f"{where} reported {completion!r} completion tokens for an answer of at most {sampling.max_tokens}",
+                code="upstream_error",
+            )
+        yield Finish(reason, prompt_tokens, completion)
 
 
 def _chunk(chunk, where: str, reason, completion):
