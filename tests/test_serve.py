@@ -138,6 +138,28 @@ def ask(**fields) -> dict:
 BAD = [
     # (what is wrong, path, body or raw bytes, expected status, words the message must hold)
     ("malformed JSON", CHAT, b'{"model": "auto", "messages": [', 400, "not valid JSON"),
+    ("empty body", CHAT, b"", 400, "the request body is empty: send a JSON object"),
+    (
+        "latin-1 body",
+        CHAT,
+        '{"model": "auto", "messages": [{"role": "user", "content": "café"}]}'.encode("latin-1"),
+        400,
+        "not UTF-8 (byte 0xe9",
+    ),
+    (
+        "NaN temperature",
+        CHAT,
+        b'{"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": NaN}',
+        400,
+        "finite number",
+    ),
+    (
+        "Infinity top_p",
+        CHAT,
+        b'{"model": "auto", "messages": [{"role": "user", "content": "x"}], "top_p": Infinity}',
+        400,
+        "finite number",
+    ),
     ("not an object", CHAT, b"[1, 2]", 400, "valid dictionary"),
     ("messages missing", CHAT, {"model": "auto"}, 400, "'messages' is required"),
     ("empty messages", CHAT, {"model": "auto", "messages": []}, 400, "messages"),
@@ -184,6 +206,12 @@ def test_a_burst_of_bad_requests_gets_clear_errors_and_the_server_keeps_serving(
             assert words in error["message"], (what, error)
             assert error["type"] == "invalid_request_error", (what, error)
         assert http.get("/v1/chat/completions").status_code == 405
+        body = json.dumps({"model": "auto", "messages": user(COCKTAIL)})
+        for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+            r = http.post(CHAT, content=body, headers={"content-type": content_type})
+            assert r.status_code == 400 and f"sent as Content-Type {content_type}" in r.json()["error"]["message"]
+        graph = http.get("/v1/graph", headers={"accept-encoding": "gzip;q=0"})
+        assert "content-encoding" not in graph.headers and graph.json()["nodes"]
         chunked = http.post("/v1/route", content=(b"x" * 65536 for _ in range(20)))  # no length declared
         assert chunked.status_code == 413 and "at most" in chunked.json()["error"]["message"]
     good = client(gom_server).chat.completions.create(
