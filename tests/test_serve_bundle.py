@@ -99,7 +99,7 @@ def bundle(models, index, selection, max_loras=8):
 def command_line(path) -> list[str]:
     """The arguments of the script's one command, as the shell reads them."""
     text = open(path).read()
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    body = text[text.index("exec vllm serve") :]
     return shlex.split(body.replace("\\\n", " "))
 
 
@@ -153,6 +153,34 @@ def test_good_bundle_serves_every_adapter_with_the_smallest_rank_vllm_accepts(wo
     assert (router["method"], router["k"], router["threshold"]) == ("knn", 5, 0.42)
     assert router["abstain_score"] == "nearest_rows" and router["embedding_model"] == "models/embedder"
     assert router["on_abstain"] == "base" and router["method_setting"] == "auto"
+
+
+def test_the_script_serves_only_the_files_gom_checked(workdir, tmp_path):
+    """A byte appended to the manifest, or an adapter replaced after the bundle was written, went unnoticed."""
+    models = [make_minimodel(workdir, "fruit"), make_minimodel(workdir, "bar")]
+    bundle(models, *make_router(workdir, ["fruit", "bar"]))
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "vllm").write_text('#!/bin/sh\necho "vllm $*"\n')
+    (fake / "vllm").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
+
+    def run():
+        return subprocess.run(["sh", OUTPUTS[1]], cwd=workdir, env=env, capture_output=True, text=True)
+
+    ok = run()
+    assert ok.returncode == 0 and ok.stdout.startswith("vllm serve models/base"), ok.stderr
+    manifest = workdir / OUTPUTS[0]
+    original = manifest.read_bytes()
+    manifest.write_bytes(original + b" ")
+    bad = run()
+    assert bad.returncode == 1 and "vllm" not in bad.stdout
+    assert "results/serve/manifest.json: FAILED" in bad.stderr and "rebuild the bundle" in bad.stderr
+    manifest.write_bytes(original)
+    weights = workdir / "models/bar/adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes() + b"x")
+    bad = run()
+    assert bad.returncode == 1 and "models/bar/adapter_model.safetensors: FAILED" in bad.stderr
 
 
 def test_max_loras_is_capped_by_the_adapters_and_a_revision_is_passed_on(workdir):

