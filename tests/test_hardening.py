@@ -301,3 +301,23 @@ def test_an_upstream_that_refuses_the_servers_key_is_a_bad_gateway():
         with pytest.raises(OpenAIError, match="completion tokens for an answer of at most 8") as e:
             drain(liar)
         assert e.value.status == 502
+
+
+def test_a_special_tokens_text_in_a_question_stays_text(workdir):
+    """'hello <|endoftext|> world' reached the model as the EOS control token."""
+    from transformers import AutoTokenizer
+
+    from gom.lm.chat import question_ids
+
+    tokenizer = AutoTokenizer.from_pretrained(workdir / "models" / "qa")
+    eos = tokenizer.eos_token
+    info = {"prompt": "Q: {text}\nA:"}
+    plain, plain_ids = question_ids(tokenizer, info, None, "What is item 1?")
+    assert plain == "Q: What is item 1?\nA:" and plain_ids == tokenizer(plain, add_special_tokens=False)["input_ids"]
+    text, ids = question_ids(tokenizer, info, None, f"hello {eos} world")
+    assert text == f"Q: hello {eos} world\nA:"
+    assert (
+        tokenizer.eos_token_id not in ids
+        and tokenizer.eos_token_id in tokenizer(text, add_special_tokens=False)["input_ids"]
+    )
+    assert tokenizer.decode(ids) == text  # the same characters, as text

@@ -9,6 +9,7 @@ template (the tiny one) gets ``None`` and keeps the plain prompt + response + EO
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gom.errors import GomError, first_line
@@ -97,3 +98,40 @@ def render_question(
         return prompt
     own_system = any(turn["role"] == "system" for turn in history)
     return chat.prompt(prompt, None if own_system else info.get("system"), history)
+
+
+_MARK = re.compile("(\ue000[0-9]+\ue001)")  # private-use characters: no template or tokenizer has them
+
+
+def question_ids(
+    tokenizer, info: dict | None, chat: ChatFormat | None, text: str, raw: bool = False, history=()
+) -> tuple[str, list[int]]:
+    """(``render_question``'s text, its token ids) where what the user wrote stays text: a special
+    token's string in the question or an earlier turn ("hello <|endoftext|>") is tokenised as
+    ordinary characters, never as the control token. Questions without one are tokenised whole,
+    exactly as in training."""
+    prompt = render_question(info, chat, text, raw, history)
+    specials = [t for t in getattr(tokenizer, "all_special_tokens", []) if t]
+
+    def hostile(value) -> bool:
+        return isinstance(value, str) and any(t in value for t in specials)
+
+    if not hostile(text) and not any(hostile(turn.get("content")) for turn in history):
+        return prompt, tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    held: dict[str, str] = {}
+
+    def mark(value):
+        if not hostile(value):
+            return value
+        key = f"\ue000{len(held)}\ue001"
+        held[key] = value
+        return key
+
+    marked = render_question(info, chat, mark(text), raw, [{**t, "content": mark(t.get("content"))} for t in history])
+    ids: list[int] = []
+    for piece in _MARK.split(marked):
+        if piece in held:
+            ids += tokenizer(held[piece], add_special_tokens=False, split_special_tokens=True)["input_ids"]
+        elif piece:
+            ids += tokenizer(piece, add_special_tokens=False)["input_ids"]
+    return prompt, ids

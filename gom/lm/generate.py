@@ -15,7 +15,7 @@ from pathlib import Path
 from gom.device import pick_device
 from gom.errors import GomError, first_line
 from gom.io import read_json, reference_from_file
-from gom.lm.chat import chat_format, render_question, stop_ids
+from gom.lm.chat import chat_format, question_ids, render_question, stop_ids
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 # gom.json keys and the types they must have; None marks an optional key.
@@ -240,11 +240,11 @@ class MiniModel:
 
         if not prompt.strip():
             raise GomError("the prompt is empty: there is nothing to answer")
-        text = self.format_prompt(prompt, raw)
-        ids = self.tokenizer(text, return_tensors="pt", add_special_tokens=False)
+        _, ids = question_ids(self.tokenizer, self.info, chat_format(self.tokenizer, self.name), prompt, raw)
+        ids = {"input_ids": torch.tensor([ids]), "attention_mask": torch.ones(1, len(ids), dtype=torch.long)}
         framing = "" if raw or not self.info.get("prompt") else " with the miniModel's template"
         max_new_tokens = fitting_answer(ids["input_ids"].shape[1], max_new_tokens, self.context, framing)
-        ids = ids.to(self.device)
+        ids = {k: v.to(self.device) for k, v in ids.items()}
         sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
         with torch.no_grad():
             out = self.model.generate(

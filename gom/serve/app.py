@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException
 
 from gom.errors import first_line
 from gom.limits import MAX_TEXT_BYTES
-from gom.lm.chat import render_question
+from gom.lm.chat import question_ids
 from gom.serve.engine import BASE, Finish, Sampling
 from gom.serve.http import BodyLimit, accepts_gzip, invalid_request, unreadable_body
 from gom.serve.schemas import (
@@ -82,9 +82,6 @@ class Service:
             await asyncio.to_thread(self.engine.close)
         if self.upstream is not None:
             await self.upstream.close()
-
-    def tokens(self, text: str) -> list[int]:
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def generate(self, model: str, prompt: str, ids: list[int], sampling: Sampling) -> AsyncIterator[str | Finish]:
         if self.upstream is not None:
@@ -237,8 +234,7 @@ async def _answer(
     name, meta = await _choose(service, req.model, query)
     info = None if name == "base" else service.infos[name]
     history = (history or []) if service.chat is not None else []
-    prompt = render_question(info, service.chat, query, raw=req.raw, history=history)
-    ids = await asyncio.to_thread(service.tokens, prompt)
+    prompt, ids = await asyncio.to_thread(question_ids, service.tokenizer, info, service.chat, query, req.raw, history)
     room = service.context - len(ids)
     if room < 1:
         framing = [] if req.raw else ["the miniModel’s template"] * bool(info and info.get("prompt"))
