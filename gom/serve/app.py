@@ -14,7 +14,6 @@ import hmac
 import json
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from gom.limits import MAX_TEXT_BYTES
 from gom.lm.chat import question_ids
 from gom.serve.engine import BASE, Finish, Sampling
 from gom.serve.http import BodyLimit, accepts_gzip, invalid_request, unreadable_body
+from gom.serve.replies import Reply, collect, first_piece
 from gom.serve.schemas import (
     ChatRequest,
     CompletionRequest,
@@ -258,7 +258,7 @@ async def _answer(
     temperature, top_p = 1.0 if req.temperature is None else req.temperature, 1.0 if req.top_p is None else req.top_p
     sampling = Sampling(max_tokens or min(DEFAULT_MAX_TOKENS, room), temperature, top_p, stops, req.seed)
     pieces = service.generate(name, prompt, ids, sampling)
-    first = await _first(pieces)  # an upstream's refusal is still an HTTP error, not a broken stream
+    first = await first_piece(pieces)  # an upstream's refusal is still an HTTP error, not a broken stream
     headers = {"x-gom-model": name}
     if meta["score"] is not None:
         headers["x-gom-score"] = f"{meta['score']:.6f}"
@@ -267,7 +267,7 @@ async def _answer(
         usage = bool(req.stream_options and req.stream_options.include_usage)
         headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}  # no proxy holds the pieces back
         return StreamingResponse(reply.stream(first, pieces, usage), media_type="text/event-stream", headers=headers)
-    whole = asyncio.ensure_future(_collect(first, pieces))
+    whole = asyncio.ensure_future(collect(first, pieces))
     while not (await asyncio.wait({whole}, timeout=0.5))[0]:
         if await request.is_disconnected():  # nobody will read the answer: stop decoding it
             whole.cancel()
@@ -275,98 +275,3 @@ async def _answer(
             return Response(status_code=499)
     text, finish = whole.result()
     return JSONResponse(reply.whole(text, finish), headers=headers)
-
-
-async def _collect(first, pieces: AsyncIterator) -> tuple[str, Finish]:
-    text, finish = [], None
-    try:
-        async for piece in _chain(first, pieces):
-            if isinstance(piece, Finish):
-                finish = piece
-            else:
-                text.append(piece)
-    finally:
-        await pieces.aclose()  # a cancelled answer tells the engine at once
-    return "".join(text), finish
-
-
-async def _first(pieces: AsyncIterator):
-    try:
-        return await anext(pieces)
-    except OpenAIError:
-        raise
-    except Exception as e:
-        raise OpenAIError(500, f"generation failed: {e}") from None
-
-
-async def _chain(first, rest: AsyncIterator):
-    yield first
-    if not isinstance(first, Finish):
-        async for piece in rest:
-            yield piece
-
-
-class Reply:
-    """A completion in OpenAI's shapes (chat or text; whole or streamed), with gom's ``gom`` field."""
-
-    def __init__(self, chat: bool, model: str, meta: dict):
-        self.chat, self.model, self.meta = chat, model, meta
-        self.id = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex
-        self.created = int(time.time())
-        self.kind = "chat.completion" if chat else "text_completion"
-        self.chunk_kind = "chat.completion.chunk" if chat else "text_completion"
-
-    def _envelope(self, kind: str, choices: list, **extra) -> dict:
-        return {
-            "id": self.id,
-            "object": kind,
-            "created": self.created,
-            "model": self.model,
-            "choices": choices,
-            **extra,
-            "gom": self.meta,
-        }
-
-    @staticmethod
-    def _usage(finish: Finish) -> dict:
-        return {
-            "prompt_tokens": finish.prompt_tokens,
-            "completion_tokens": finish.completion_tokens,
-            "total_tokens": finish.prompt_tokens + finish.completion_tokens,
-        }
-
-    def whole(self, text: str, finish: Finish) -> dict:
-        if self.chat:
-            choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish.reason}
-        else:
-            choice = {"index": 0, "text": text, "finish_reason": finish.reason, "logprobs": None}
-        return self._envelope(self.kind, [choice], usage=self._usage(finish))
-
-    def _chunk(self, text: str | None, finish: str | None = None, first: bool = False) -> dict:
-        if self.chat:
-            delta = {"role": "assistant", "content": ""} if first else ({"content": text} if text else {})
-            choice = {"index": 0, "delta": delta, "finish_reason": finish}
-        else:
-            choice = {"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}
-        return self._envelope(self.chunk_kind, [choice])
-
-    async def stream(self, first, pieces: AsyncIterator, usage: bool) -> AsyncIterator[str]:
-        def event(data: dict) -> str:
-            return f"data: {json.dumps(data)}\n\n"
-
-        if self.chat:
-            yield event(self._chunk(None, first=True))
-        try:
-            async for piece in _chain(first, pieces):
-                if isinstance(piece, Finish):
-                    yield event(self._chunk(None, piece.reason))
-                    if usage:
-                        yield event(self._envelope(self.chunk_kind, [], usage=self._usage(piece)))
-                else:
-                    yield event(self._chunk(piece))
-        except OpenAIError as e:  # the status is sent already: the error travels in the stream
-            yield event(e.body())
-        except Exception as e:
-            log.exception("streaming failed")
-            yield event(OpenAIError(500, f"generation failed: {e}").body())
-        yield "data: [DONE]\n\n"
