@@ -56,3 +56,10 @@ def test_config_imports_only_core_helpers():
     assert graph["gom.config"] <= CORE, graph["gom.config"] - CORE
     for core in CORE:
         assert graph[core] <= CORE, (core, graph[core] - CORE)
+
+
+def test_no_module_grows_past_the_size_limit():
+    """Modules stay small and single-purpose: 350 lines at most (an earlier limit that four
+    modules crept past after it was set)."""
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in ROOT.rglob("*.py")}
+    assert {path: n for path, n in sizes.items() if n > 350} == {}
