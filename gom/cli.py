@@ -135,7 +135,7 @@ def _serve(args) -> int:
         base_model=args.base_model,
         trust_remote_code=args.trust_remote_code,
         upstream=args.upstream,
-        upstream_api_key=os.environ.get("GOM_UPSTREAM_API_KEY") or None,
+        upstream_api_key=checked_api_key(None, os.environ.get("GOM_UPSTREAM_API_KEY"), "GOM_UPSTREAM_API_KEY"),
         api_key=api_key,
         max_batch=args.max_batch,
     )

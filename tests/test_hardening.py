@@ -321,3 +321,61 @@ def test_a_special_tokens_text_in_a_question_stays_text(workdir):
         and tokenizer.eos_token_id in tokenizer(text, add_special_tokens=False)["input_ids"]
     )
     assert tokenizer.decode(ids) == text  # the same characters, as text
+
+
+def test_review_cases_of_the_hardening_itself(workdir, tmp_path, capsys, monkeypatch):
+    """What a hostile pass over this hardening found: raw prompts keep their control tokens, a
+    hub id without a slash is not taken for a path, a malformed adapter_config.json is one message,
+    a JSON string body sent as JSON is not blamed on its Content-Type, an empty upstream key is refused."""
+    import shutil
+
+    from fastapi.exceptions import RequestValidationError
+    from transformers import AutoTokenizer
+
+    from gom.lm.chat import question_ids
+    from gom.lm.generate import base_of
+    from gom.lm.loading import check_adapter_weights
+    from gom.serve.http import invalid_request
+    from gom.serve.load import checked_api_key
+
+    tokenizer = AutoTokenizer.from_pretrained(workdir / "models" / "qa")
+    raw = f"Q: hi{tokenizer.eos_token}"
+    assert question_ids(tokenizer, None, None, raw, raw=True)[1][-1] == tokenizer.eos_token_id
+    assert base_of({}, "models/x", "gpt2") == "gpt2" and base_of({}, "models/x", "org/name") == "org/name"
+    with pytest.raises(GomError, match="no such directory"):
+        base_of({}, "models/x", "a/b/c")
+
+    bad = tmp_path / "bad"
+    shutil.copytree(workdir / "models" / "qa", bad)
+    for content in ("[]", '"x"', '{"r": "8"}'):
+        (bad / "adapter_config.json").write_text(content)
+        with pytest.raises(GomError, match="gives no positive integer rank r"):
+            check_adapter_weights(bad)
+
+    class Request:
+        headers = {"content-type": "application/json"}
+
+    error = RequestValidationError(
+        [
+            {
+                "loc": ("body",),
+                "type": "model_attributes_type",
+                "input": "hello",
+                "msg": "Input should be a valid dictionary",
+            }
+        ]
+    )
+    assert "Content-Type" not in invalid_request(error, Request()).message
+
+    with pytest.raises(GomError, match="GOM_UPSTREAM_API_KEY is empty"):
+        checked_api_key(None, "", "GOM_UPSTREAM_API_KEY")
+
+
+def test_a_forced_cross_evaluation_recomputes_but_a_smaller_selection_reads_the_cache(tmp_path):
+    """Only a run asking for exactly the last run's losses, all cached, evaluates them again."""
+    from gom.lm.loss_cache import SELECTION, read_cache, selection_of
+
+    wanted = {"a": (0, 0, 0), "b": (None, 0, 0)}
+    (tmp_path / "c.json").write_text(json.dumps({"a": 1.0, "b": 2.0, SELECTION: selection_of(wanted)}))
+    values, last = read_cache(tmp_path / "c.json")
+    assert values == {"a": 1.0, "b": 2.0} and last == selection_of(wanted) != selection_of({"a": (0, 0, 0)})

@@ -211,14 +211,17 @@ def _are_embeddings(path, info: dict) -> bool:
     """Whether ``path`` holds what ``info`` describes: a float array of ``rows`` x ``dim`` unit
     vectors (a record recomputed over planted vectors says nothing about them)."""
     try:
-        vectors = np.load(path, allow_pickle=False)
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError):
         return False
     ok = (
         vectors.ndim == 2
         and vectors.shape == (info.get("rows"), info.get("dim"))
         and np.issubdtype(vectors.dtype, np.floating)
-        and bool(np.all(np.abs(np.linalg.norm(vectors.astype(np.float64), axis=1) - 1) < 1e-3))
+        and all(
+            np.all(np.abs(np.linalg.norm(np.asarray(vectors[i : i + 65536], dtype=np.float64), axis=1) - 1) < 1e-3)
+            for i in range(0, len(vectors), 65536)
+        )
     )
     if not ok:
         logging.getLogger("gom.embed").warning(

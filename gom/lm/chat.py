@@ -111,6 +111,8 @@ def question_ids(
     ordinary characters, never as the control token. Questions without one are tokenised whole,
     exactly as in training."""
     prompt = render_question(info, chat, text, raw, history)
+    if raw:  # the caller wrote the template itself, control tokens included (as one gom server sends another)
+        return prompt, tokenizer(prompt, add_special_tokens=False)["input_ids"]
     specials = [t for t in getattr(tokenizer, "all_special_tokens", []) if t]
 
     def hostile(value) -> bool:
@@ -129,9 +131,27 @@ def question_ids(
 
     marked = render_question(info, chat, mark(text), raw, [{**t, "content": mark(t.get("content"))} for t in history])
     ids: list[int] = []
+    splitting, lock = _splitting(tokenizer)
     for piece in _MARK.split(marked):
         if piece in held:
-            ids += tokenizer(held[piece], add_special_tokens=False, split_special_tokens=True)["input_ids"]
+            with lock:
+                ids += splitting(held[piece], add_special_tokens=False, split_special_tokens=True)["input_ids"]
         elif piece:
             ids += tokenizer(piece, add_special_tokens=False)["input_ids"]
     return prompt, ids
+
+
+_SPLITTING: dict[int, tuple] = {}
+
+
+def _splitting(tokenizer):
+    """A private copy of ``tokenizer`` for text with special-token strings, and its lock:
+    split_special_tokens sets a flag on the (shared, Rust) tokenizer while it encodes, which
+    requests encoding beside it on other threads would see."""
+    import copy
+    import threading
+
+    key = id(tokenizer)
+    if key not in _SPLITTING:
+        _SPLITTING[key] = (tokenizer, copy.deepcopy(tokenizer), threading.Lock())
+    return _SPLITTING[key][1], _SPLITTING[key][2]

@@ -56,7 +56,7 @@ def read_info(model_dir: str | Path) -> dict:
 def base_of(info: dict, model_dir: str | Path, base_model: str | None = None) -> str:
     """The base to load: the caller's ``base_model``, else gom.json's if it stays inside the working directory."""
     if base_model is not None:
-        looks_local = base_model.startswith(("/", ".", "~")) or base_model.count("/") != 1
+        looks_local = base_model.startswith(("/", ".", "~")) or base_model.count("/") > 1
         if looks_local and not Path(base_model).expanduser().is_dir():
             raise GomError(
                 f"--base-model {base_model}: no such directory (a local base is a directory with the model's "

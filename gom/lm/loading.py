@@ -63,11 +63,15 @@ def check_adapter_weights(model_dir) -> None:
     rebuild = f"rebuild it with `snakemake --cores all --force {model_dir}`"
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
-        r = config["r"] if isinstance(config, dict) else None
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError) as e:
         raise GomError(
             f"miniModel {model_dir}/: {config_path.name} is unreadable ({first_line(e)}): {rebuild}"
         ) from None
+    r = config.get("r") if isinstance(config, dict) else None
+    if not isinstance(r, int) or isinstance(r, bool) or r < 1:
+        raise GomError(
+            f"miniModel {model_dir}/: {config_path.name} gives no positive integer rank r (got {json.dumps(r)}): {rebuild}"
+        )
     per_module = isinstance(config.get("rank_pattern"), dict) and config["rank_pattern"]
     try:
         with safe_open(str(weights), framework="pt") as f:

@@ -1,11 +1,13 @@
 """The cross-evaluation cache: losses kept between runs, keyed by what they depend on.
 
 A cached loss is a number read back from ``results/``, so it is taken only where it could be a
-loss: positive, finite, no worse than 1.5 times a uniform guess over the base's vocabulary, and,
-for an adapter, within a factor of the base's own loss on that dataset (an adapter that is 100
-times better or 4 times worse than its base was not measured, it was written). A run with
-nothing new to evaluate (``--forcerun``, or a rerun that changed no adapter or dataset)
-re-evaluates everything instead of reading its answers back. The cache guards against stale,
+loss: positive, finite, no worse than 1.5 times a uniform guess over the base's vocabulary, for
+a base at least 0.01 nats per token, and, for an adapter, within a factor of the base's own
+loss on that dataset (an adapter that is 100 times better or 4 times worse than its base was
+not measured, it was written). A run that asks for exactly the losses the last run asked for
+and finds them all cached (``--forcerun``, or a rerun that changed nothing they depend on)
+re-evaluates them instead of reading its answers back; a run that needs fewer (a dataset
+removed) or more (one added) takes what the cache holds. The cache guards against stale,
 edited or corrupted values, not against someone who can write ``results/`` and the whole
 workflow's state: they can rewrite anything.
 """
@@ -27,23 +29,36 @@ log = logging.getLogger("gom.lm.transfer")
 
 UNIFORM_FACTOR = 1.5  # a loss above 1.5 x ln(vocabulary) is far worse than guessing
 ADAPTER_RANGE = (1 / 100, 4.0)  # an adapter's loss as a multiple of its base's on the same rows
+MIN_BASE_LOSS = 0.01  # nats per token: a base that predicts held-out text better has memorised it
 
 
-def read_cache(path: str | Path) -> dict[str, float]:
-    """The losses kept from earlier runs; an unreadable cache is set aside, not trusted."""
+SELECTION = "selection"  # the cache's entry naming the pairs of the run that last wrote it
+
+
+def read_cache(path: str | Path) -> tuple[dict[str, float], str | None]:
+    """(the losses kept from earlier runs, the selection of the run that wrote them); an
+    unreadable cache is set aside, not trusted."""
     path = Path(path)
     if not path.exists():
-        return {}
+        return {}, None
     try:
         data = read_json(path)
     except GomError as error:
         log.warning("ignoring the cross-evaluation cache: %s", error)
-        return {}
+        return {}, None
     if not isinstance(data, dict):
-        return {}
-    return {
-        k: float(v) for k, v in data.items() if isinstance(k, str) and isinstance(v, (int, float)) and np.isfinite(v)
+        return {}, None
+    losses = {
+        k: float(v)
+        for k, v in data.items()
+        if isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
     }
+    return losses, data.get(SELECTION) if isinstance(data.get(SELECTION), str) else None
+
+
+def selection_of(wanted) -> str:
+    """What identifies a run's set of wanted losses (pairs, adapters, data, bases)."""
+    return hashlib.sha256(json.dumps(sorted(wanted)).encode()).hexdigest()
 
 
 def plausible(cache: dict[str, float], wanted: dict[str, tuple], base_entry: dict[str, str], vocab: dict) -> dict:
@@ -56,6 +71,8 @@ def plausible(cache: dict[str, float], wanted: dict[str, tuple], base_entry: dic
             continue
         value, size = cache[k], vocab.get(i)
         if not value > 0 or (size and value > UNIFORM_FACTOR * math.log(size)):
+            continue
+        if adapter is None and value < MIN_BASE_LOSS:
             continue
         if adapter is not None:
             base = cache.get(base_entry[k])

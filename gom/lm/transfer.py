@@ -28,7 +28,7 @@ from gom.drawing import bar_table, heatmap
 from gom.errors import GomError
 from gom.io import atomic_path, reference_from_file, sha256_file, verified_checksum, write_json
 from gom.lm.generate import read_info, require_safetensors
-from gom.lm.loss_cache import base_key, plausible, read_cache, vocabulary_size
+from gom.lm.loss_cache import SELECTION, base_key, plausible, read_cache, selection_of, vocabulary_size
 from gom.lm.source_ranking import source_ranking
 from gom.matrices import MATRIX_LIMIT, read_matrix
 
@@ -100,15 +100,18 @@ def cross_losses(
         wanted[adapter_key] = (i, i, j)
         wanted[base_of_pair] = (None, i, j)
     vocab = {i: vocabulary_size(base_of[i]) for i in range(len(names))}
-    kept = read_cache(cache_path)
+    kept, last = read_cache(cache_path)
     usable = plausible(kept, wanted, {a: b for a, b in keys.values()}, vocab)
     cache = {k: v for k, v in kept.items() if k not in wanted or k in usable}
     todo = {k: v for k, v in wanted.items() if k not in cache}
-    if not todo:  # nothing changed that the losses depend on: a forced run, so evaluate again
+    if not todo and last == selection_of(wanted):  # the last run's losses, all cached: a forced run
         log.info("nothing new to evaluate: every pair is evaluated again rather than read back")
         todo = dict(wanted)
+    cache[SELECTION] = selection_of(wanted)
     if todo:
         _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, device)
+    else:
+        write_json(cache_path, cache)
     losses = {p: cache[adapter_key] for p, (adapter_key, _) in keys.items()}
     base_losses = {p: cache[b] for p, (_, b) in keys.items()}
     return losses, base_losses, {"evaluated": len(todo), "from_cache": len(wanted) - len(todo)}

@@ -55,9 +55,13 @@ def _communities(graph_dir: Path) -> dict[str, tuple[int, str]]:
         raise GomError(f"{path} has no column {', '.join(map(repr, missing))}: {rebuild}")
     out = {}
     for k, (d, c, label) in enumerate(table.select("dataset", "community", "community_label").iter_rows()):
-        if c is None or not c.strip().lstrip("-").isdigit():
+        try:
+            community = int(c) if c is not None and c.strip().isascii() else None
+        except ValueError:
+            community = None
+        if community is None:
             raise GomError(f"{path}, row {k + 1}: community {c!r} of dataset {d!r} is not an integer: {rebuild}")
-        out[d] = (int(c), "" if label is None else label)
+        out[d] = (community, "" if label is None else label)
     return out
 
 

@@ -74,7 +74,8 @@ def invalid_request(e: RequestValidationError, request: Request) -> OpenAIError:
     if tuple(first.get("loc", ())) == ("body",):
         if first.get("type") == "missing":
             return OpenAIError(400, "the request body is empty: send a JSON object with Content-Type: application/json")
-        if isinstance(first.get("input"), (bytes, str)):
+        json_type = (content_type or "").split(";")[0].strip().lower() == "application/json"
+        if isinstance(first.get("input"), (bytes, str)) and not json_type:
             return OpenAIError(
                 400,
                 f"the request body was sent as Content-Type {content_type or '(none)'}, so it was not read as JSON: "

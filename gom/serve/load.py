@@ -13,14 +13,14 @@ from gom.serve.graph import graph_payload
 from gom.serve.routing import RouteBatcher
 
 
-def checked_api_key(flag: str | None, environment: str | None) -> str | None:
+def checked_api_key(flag: str | None, environment: str | None, variable: str = "GOM_API_KEY") -> str | None:
     """The key ``gom serve`` requires: ``--api-key``, else ``$GOM_API_KEY``, else none.
 
     A key that is given but empty or blank is refused rather than read as "no key" (an unset
     ``$KEY`` in ``--api-key "$KEY"`` would otherwise open the API), and so is one no client can
     send: an Authorization header carries printable ASCII, and clients trim its ends.
     """
-    for value, where in ((flag, "--api-key"), (environment, "GOM_API_KEY")):
+    for value, where in ((flag, "--api-key"), (environment, variable)):
         if value is None:
             continue
         if not value.strip():

@@ -83,10 +83,13 @@ class Upstream:
                 f"{where} ended the answer without finishing it (no finish_reason or [DONE])",
                 code="upstream_error",
             )
-        if completion is None and self.count is not None:
-            completion = self.count("".join(text))
-        completion = completion or 0
-        if not isinstance(completion, int) or completion < 0 or completion > sampling.max_tokens:
+        if completion is None:  # counted here: tokenising the text again may differ by a token or two
+            completion = min(self.count("".join(text)), sampling.max_tokens) if self.count is not None else 0
+        elif (
+            isinstance(completion, bool)
+            or not isinstance(completion, int)
+            or not 0 <= completion <= sampling.max_tokens
+        ):
             raise OpenAIError(
                 502,
                 f"{where} reported {completion!r} completion tokens for an answer of at most {sampling.max_tokens}",
