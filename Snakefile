@@ -29,6 +29,7 @@ include: "rules/serve.smk"
 rule all:
     default_target: True
     input:
+        dataset_outputs(),
         graph_outputs(),
         training_outputs(),
         routing_outputs(),

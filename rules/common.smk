@@ -227,6 +227,17 @@ def serve_outputs():
     return [paths.SERVE_MANIFEST, paths.SERVE_COMMAND, paths.SERVE_ROUTER]
 
 
+def dataset_outputs():
+    """Every dataset's converted table and embeddings. Listed as targets of rule all because
+    Snakemake does not re-create a missing intermediate while what was built from it is present
+    (after an interrupted --forcerun embed, say): a missing output always re-runs its job.
+    """
+    return expand(
+        [paths.PROCESSED, paths.STATS, paths.EMBEDDINGS, paths.EMBEDDINGS_META],
+        name=NAMES,
+    )
+
+
 def graph_outputs():
     return (
         expand(paths.MATRIX, metric=METRICS)

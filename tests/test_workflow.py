@@ -233,6 +233,17 @@ def test_editing_one_source_reruns_only_what_depends_on_it(done, tmp_path):
     }
 
 
+def test_a_missing_intermediate_is_always_rebuilt(done, tmp_path):
+    """After an interrupted --forcerun embed, embeddings were missing while Snakemake said
+    'Nothing to be done': what was built from them was present."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(done[0], workdir)
+    for name in ("cocktails", "nutrition"):
+        (workdir / f"results/embeddings/{name}.npy").unlink()
+    jobs = planned_jobs(run_snakemake(workdir, "-n", check=True))
+    assert {("embed", "name=cocktails"), ("embed", "name=nutrition")} <= jobs
+
+
 def test_real_base_trains_only_the_new_adapter(tmp_path):
     """With a base model that is not built from the data, adding a dataset trains only its adapter."""
     from gom.lm.base import build_tiny_base
