@@ -172,3 +172,4 @@ def test_cached_losses_that_cannot_be_losses_are_not_taken():
     kept = plausible(cache, wanted, base_entry, dict.fromkeys(range(5), 300))  # ln(300) = 5.7
     assert kept == {"a": 1.2, "base": 2.0, "e": 1.9}  # 0.001: 2000x better; 9.0: worse than 1.5 x uniform
     assert plausible({"a": 1.2}, wanted, base_entry, {}) == {}  # an adapter's loss without its base's
+    assert plausible({"a": 0.001, "base": 0.001}, wanted, base_entry, {}) == {}  # nor beside a planted base

@@ -66,19 +66,20 @@ def plausible(cache: dict[str, float], wanted: dict[str, tuple], base_entry: dic
     ``base_entry``: an adapter entry's key -> its base's key on the same dataset; ``vocab``: i ->
     the vocabulary size of adapter i's base (None when unknown)."""
     kept = {}
-    for k, (adapter, i, _) in wanted.items():
-        if k not in cache:
-            continue
-        value, size = cache[k], vocab.get(i)
-        if not value > 0 or (size and value > UNIFORM_FACTOR * math.log(size)):
-            continue
-        if adapter is None and value < MIN_BASE_LOSS:
-            continue
-        if adapter is not None:
-            base = cache.get(base_entry[k])
-            if base is None or not ADAPTER_RANGE[0] * base <= value <= ADAPTER_RANGE[1] * base:
+    for bases_first in (True, False):  # an adapter's loss is judged against a base loss that passed
+        for k, (adapter, i, _) in wanted.items():
+            if k not in cache or (adapter is None) != bases_first:
                 continue
-        kept[k] = value
+            value, size = cache[k], vocab.get(i)
+            if not value > 0 or (size and value > UNIFORM_FACTOR * math.log(size)):
+                continue
+            if adapter is None and value < MIN_BASE_LOSS:
+                continue
+            if adapter is not None:
+                base = kept.get(base_entry[k])
+                if base is None or not ADAPTER_RANGE[0] * base <= value <= ADAPTER_RANGE[1] * base:
+                    continue
+            kept[k] = value
     dropped = sum(k in cache for k in wanted) - len(kept)
     if dropped:
         log.warning("cross-evaluation cache: %d value(s) that cannot be losses are evaluated again", dropped)
