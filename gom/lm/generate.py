@@ -15,7 +15,7 @@ from pathlib import Path
 from gom.device import pick_device
 from gom.errors import GomError, first_line
 from gom.io import read_json, reference_from_file
-from gom.lm.chat import chat_format, question_ids, render_question, stop_ids
+from gom.lm.chat import chat_format, question_ids, stop_ids
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 # gom.json keys and the types they must have; None marks an optional key.
@@ -227,10 +227,6 @@ class MiniModel:
             raise GomError(
                 f"the tokenizer in {model_dir}/ could not be loaded ({type(e).__name__}: {first_line(e)})"
             ) from None
-
-    def format_prompt(self, prompt: str, raw: bool = False) -> str:
-        """The question as this model is given it: in the miniModel's prompt template, then the base's chat template."""
-        return render_question(self.info, chat_format(self.tokenizer, self.name), prompt, raw)
 
     def generate(
         self, prompt: str, max_new_tokens: int | None = None, raw: bool = False, temperature: float = 0.0
