@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gom import paths
 from gom.cli_input import non_negative_float, port_number, positive_int, read_query
+from gom.cli_render import explanation
 from gom.errors import GomError
 
 SHUTDOWN_SECONDS = 120
@@ -46,7 +47,7 @@ def _route(args) -> int:
     router = Router(args.results, embedding_model=args.embedding_model)
     if args.explain:
         explained = router.explain(args.query)
-        print(dumps(explained) if args.json else _explanation(explained))
+        print(dumps(explained) if args.json else explanation(explained))
         return 0
     results = router.route([args.query], top_k=args.top_k)[0]
     if args.json:
@@ -61,26 +62,6 @@ def _route(args) -> int:
         mark = " <- chosen" if r["model"] == results["choice"] else ""
         print(f"{i}. {r['model']:<24} {r['score']:.4f}{mark}")
     return 0
-
-
-def _explanation(explained: dict) -> str:
-    threshold = explained["threshold"]
-    verdict = f"chosen: {explained['choice']}" if explained["choice"] else "no suitable miniModel (the router abstains)"
-    lines = [
-        f"router: {explained['method']}; {verdict}",
-        f"in-domain score ({explained['abstain_score']}): {explained['in_domain_score']:.3f}"
-        + ("" if threshold is None else f", threshold {threshold:.3f}"),
-    ]
-    for d in explained["datasets"]:
-        role = "chosen" if d["rank"] == 1 else "runner-up"
-        lines.append(f"\n{d['rank']}. {d['model']} ({role}, score {d['score']:.4f})")
-        lines.append("   nearest training rows:")
-        for r in d["nearest_rows"]:
-            text = (r["text"] or "").replace("\n", " ")
-            lines.append(f"     {r['similarity']:.3f}  row {r['row']}: {text[:100]}{'...' if len(text) > 100 else ''}")
-        terms = ", ".join(f"{t['term']} ({t['weight']:+.3f})" for t in d["terms"]) or "none of the query's terms"
-        lines.append(f"   terms that raise its lexical score: {terms}")
-    return "\n".join(lines)
 
 
 def _ask(args) -> int:
