@@ -22,6 +22,8 @@ from pathlib import Path
 from gom.errors import GomError, first_line
 from gom.lm.chat import stop_ids
 from gom.lm.generate import base_of, load_checked_base, one_base, read_info, require_minimodel, require_safetensors
+from gom.serve.sampling import pick_token as _pick  # noqa: F401 (tests take the sampler from here)
+from gom.serve.sampling import seeded_generator as _generator
 
 log = logging.getLogger(__name__)
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed batch
@@ -283,28 +285,3 @@ class Detokenizer:
             return self.text
         before, after = self._decode(self.ids[self.prefix : self.read]), self._decode(self.ids[self.prefix :])
         return self.text + after[len(before) :]
-
-
-def _generator(seed: int | None):
-    import torch
-
-    if seed is None:
-        return None
-    g = torch.Generator()
-    g.manual_seed(seed)
-    return g
-
-
-def _pick(logits, sampling: Sampling, generator) -> int:
-    import torch
-
-    if sampling.temperature == 0:
-        return int(logits.argmax())
-    logits = logits.cpu().double()
-    probs = torch.softmax((logits - logits.max()) / sampling.temperature, dim=-1)  # no overflow for a tiny temperature
-    if sampling.top_p < 1:
-        sorted_probs, order = probs.sort(descending=True)
-        keep = sorted_probs.cumsum(0) - sorted_probs < sampling.top_p  # the smallest set reaching top_p
-        keep[0] = True  # the likeliest token, however small top_p is
-        probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
-    return int(torch.multinomial(probs, 1, generator=generator))
