@@ -20,9 +20,10 @@ from gom.config import prepare
 from gom.lm.data import Example
 from gom.lm.losses import example_losses
 from gom.matrices import read_matrix
+from gom.routing.compose import UNSURE
 from gom.routing.data import HELD_OUT, routing_rows
-from gom.routing.index import load_index, probabilities
-from gom.routing.quality import UNSURE, _Losses
+from gom.routing.index import load_index, route_probabilities
+from gom.routing.quality import _Losses
 
 
 def workflow_datasets(workdir: Path) -> dict[str, dict]:
@@ -52,7 +53,7 @@ def model_matrix(workdir: Path) -> dict[str, np.ndarray]:
     held = routing_rows(datasets, (HELD_OUT,))
     index = load_index(paths.ROUTER_INDEX)
     scores = index.scores(held.vectors, texts=held.texts)
-    p = probabilities(index.choice.router if index.choice.graph_alpha == 0 else "linear", scores)
+    p = route_probabilities(index.choice, scores)
     losses = _Losses(datasets, "cpu")
     n, rows = len(names), len(held.labels)
     start = time.perf_counter()

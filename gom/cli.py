@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 from gom import paths
+from gom.cli_ask import ask as _ask
 from gom.cli_input import non_negative_float, port_number, positive_int, read_query
 from gom.cli_render import explanation
 from gom.errors import GomError
@@ -61,34 +62,6 @@ def _route(args) -> int:
     for i, r in enumerate(results["ranking"], 1):
         mark = " <- chosen" if r["model"] == results["choice"] else ""
         print(f"{i}. {r['model']:<24} {r['score']:.4f}{mark}")
-    return 0
-
-
-def _ask(args) -> int:
-    from gom.lm.generate import MiniModel
-    from gom.routing.router import Router
-
-    route = Router(args.results, embedding_model=args.embedding_model).route([args.query], top_k=1)[0]
-    models = Path(args.models_dir)
-    loading = {"trust_remote_code": args.trust_remote_code, "base_model": args.base_model}
-    if route["choice"] is None:
-        # Off-domain: answer with the plain base model the miniModels were trained on.
-        from gom.lm.generate import BaseModel
-
-        print("[no suitable miniModel: answering with the base model]", file=sys.stderr)
-        answer = BaseModel.of(models, route["ranking"][0]["model"], **loading).generate(
-            args.query, max_new_tokens=args.max_new_tokens
-        )
-    else:
-        model_dir = models / route["choice"]
-        if not (model_dir / "adapter_config.json").exists():
-            raise GomError(
-                f"the router chose '{route['choice']}', but {model_dir}/ holds no miniModel: build it with "
-                f"`snakemake --cores all {model_dir}`"
-            )
-        print(f"[{route['choice']}, score {route['ranking'][0]['score']:.3f}]", file=sys.stderr)
-        answer = MiniModel(model_dir, **loading).generate(args.query, max_new_tokens=args.max_new_tokens)
-    print(answer)
     return 0
 
 
@@ -214,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--models-dir", default=paths.MODELS_DIR)
     _add_embedding_model(ask)
     ask.add_argument("--max-new-tokens", type=positive_int, help=MAX_NEW_HELP)
+    ask.add_argument(
+        "--no-compose", action="store_true", help="answer with the top miniModel alone, also where the router is unsure"
+    )
     _add_model_trust(ask)
     ask.set_defaults(func=_ask)
 

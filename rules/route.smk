@@ -120,11 +120,13 @@ rule route_quality:
 
 rule answers:
     """Answers, not only losses: greedy answers to held-out prompts by the base, each dataset's own
-    miniModel and the routed one (as `gom ask`), scored against the references with chrF.
+    miniModel and the routed one (as `gom ask`, composing where route_quality kept it), scored
+    against the references with chrF.
     """
     input:
         index=paths.ROUTER_INDEX,
         selection=paths.ROUTER_SELECTION,
+        quality=paths.ROUTER_QUALITY,  # whether the routed answers compose where the router is unsure
         parquets=expand(paths.PROCESSED, name=NAMES),
         models=minimodels(),
         model=routing_embedder_input,

@@ -15,7 +15,7 @@ from gom.errors import GomError
 from gom.matrices import neighbours
 from gom.routing.data import HELD_OUT, TRAIN, VALIDATION, routing_rows
 from gom.routing.evaluate import evaluate_router
-from gom.routing.index import METHODS, Choice, Index, load_index
+from gom.routing.index import METHODS, Choice, Index, load_index, route_probabilities
 from gom.routing.metrics import abstention, accuracy, auroc, calibrate
 from gom.routing.select import build_router
 from gom.split import eval_mask, split_mask, validation_mask
@@ -557,3 +557,51 @@ def test_texts_without_words_leave_out_the_lexical_routers(tmp_path, monkeypatch
         build_router(one, "default", {**SETTINGS, "method": "linear"}, {}, tmp_path / "k.npz", tmp_path / "u.json")
     build_router(one, "default", SETTINGS, {}, tmp_path / "k.npz", tmp_path / "u.json")
     assert load_index(tmp_path / "k.npz").choice.router in ("centroid", "knn")
+
+
+def test_an_unsure_router_names_two_miniModels_to_compose_only_where_route_quality_kept_it(synthetic):
+    """Composition follows quality.json's verdict for this very index; a sure or abstaining route names none."""
+    from gom.io import sha256_file, write_json
+    from gom.routing.compose import composition_kept, mix
+    from gom.routing.router import Router
+
+    tmp, _ = synthetic
+    quality = tmp / "quality.json"
+    assert not composition_kept(quality, tmp / "index.npz")  # route_quality has not run
+    write_json(quality, {"composition": {"kept": True}, "index_sha256": sha256_file(tmp / "index.npz")})
+    assert composition_kept(quality, tmp / "index.npz")
+    write_json(quality, {"composition": {"kept": True}, "index_sha256": "0" * 64})  # measured another index
+    assert not composition_kept(quality, tmp / "index.npz")
+    write_json(quality, {"composition": {"kept": "yes"}})
+    with pytest.raises(GomError, match=r"quality.json holds no composition verdict .*--forcerun"):
+        composition_kept(quality, tmp / "index.npz")
+
+    assert mix(np.array([0.7, 0.2, 0.1])) is None  # sure
+    assert mix(np.array([0.4, 0.35, 0.25])) == ((0, 0.5), (1, 0.5))
+    assert mix(np.array([0.1, 0.45, 0.05, 0.4])) == ((1, 0.5), (3, 0.5))
+    assert mix(np.array([0.46, 0.02, 0.01] + [0.51 / 51] * 51)) is None  # the weights leave the top one alone
+
+    index = load_index(tmp / "index.npz")
+    a, b, c = index.centroids[:3]
+    between = (a + 0.99 * b + 0.98 * c) / np.linalg.norm(a + 0.99 * b + 0.98 * c)
+    queries = np.stack([between, a]).astype(np.float32)
+
+    class Model:
+        def encode(self, texts, **_):
+            return queries[: len(texts)]
+
+    router = Router.__new__(Router)
+    router.index, router.model = index, Model()
+    router._rows = torch.from_numpy(np.ascontiguousarray(index.vectors.T))
+    router.index.choice = replace(router.index.choice, router="centroid", graph_alpha=0.0, threshold=None)
+    for compose in (True, False):
+        router.compose = compose
+        unsure, sure = router.route(["half and half", "all a"], top_k=2)
+        p = route_probabilities(index.choice, index.scores(queries, texts=["half and half", "all a"]))
+        assert p[0].max() < 0.5 and p[1].max() >= 0.5, p
+        assert sure["mix"] is None
+        if compose:
+            assert [m["model"] for m in unsure["mix"]] == [r["model"] for r in unsure["ranking"]]
+            assert sum(m["weight"] for m in unsure["mix"]) == pytest.approx(1.0)
+        else:
+            assert unsure["mix"] is None

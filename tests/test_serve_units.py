@@ -143,6 +143,119 @@ def test_a_mixed_adapter_batch_answers_as_each_request_alone(adapters, monkeypat
         engine.close()
 
 
+def test_composed_adapters_answer_alike_in_the_engine_and_in_gom_ask(adapters, monkeypatch):
+    """Two miniModels composed: the exact weighted sum of their updates (weight 0 leaves the other
+    alone), the same greedy answer in a mixed batch, alone and through MiniModel, the least
+    recently used mix dropped past MAX_MIXES."""
+    import gom.serve.engine
+    from gom.lm.generate import MiniModel
+    from gom.lm.loading import compose_adapters
+
+    monkeypatch.chdir(adapters)
+    engine = Engine(adapters / "models", ["alpha", "beta"], device="cpu")
+    try:
+        ids = engine.tokenizer("the cat", add_special_tokens=False)["input_ids"]
+        x = torch.tensor([ids])
+        with torch.inference_mode():
+            alpha = engine.model(input_ids=x, adapter_names=["alpha"]).logits
+            only_alpha = compose_adapters(engine.model, ["alpha", "beta"], [1.0, 0.0])
+            composed = engine.model(input_ids=x, adapter_names=[only_alpha]).logits
+        assert torch.allclose(alpha, composed, atol=1e-5)
+        engine.model.delete_adapter(only_alpha)
+
+        half = (("alpha", 0.5), ("beta", 0.5))
+
+        async def one(mix, adapter="alpha"):
+            text = []
+            async for piece in engine.generate(adapter, ids, Sampling(12, temperature=0), mix=mix):
+                if not isinstance(piece, Finish):
+                    text.append(piece)
+            return "".join(text)
+
+        async def together():
+            return await asyncio.gather(one(half), one(None), one(None, "beta"))
+
+        alone = asyncio.run(one(half))
+        assert alone not in (asyncio.run(one(None)), asyncio.run(one(None, "beta")))
+        mixed, plain_alpha, plain_beta = asyncio.run(together())
+        assert mixed == alone and engine.largest_batch == 3
+        monkeypatch.setattr(gom.serve.engine, "MAX_MIXES", 1)
+        asyncio.run(one((("alpha", 0.7), ("beta", 0.3))))
+        assert list(engine.mixes) == [(("alpha", 0.7), ("beta", 0.3))]
+        assert "mix_alphax5_betax5" not in engine.model.peft_config  # dropped, not kept forever
+    finally:
+        engine.close()
+    from transformers import AutoTokenizer
+
+    dirs = [adapters / "models" / "alpha", adapters / "models" / "beta"]
+    AutoTokenizer.from_pretrained(adapters / "base").save_pretrained(dirs[0])  # as the workflow saves it
+    mini = MiniModel(dirs[0], device="cpu", mix=[(dirs[0], 0.5), (dirs[1], 0.5)])
+    assert mini.generate("the cat", max_new_tokens=12, raw=True) == alone.strip()
+    # the answers job: each adapter and the composed pair in turn on one base, only those in use kept
+    from gom.lm.loading import load_base
+    from gom.routing.answers import BASE as PLAIN
+    from gom.routing.answers import _generate_all
+
+    model, tokenizer = load_base("base")
+    jobs = {PLAIN: {0: "the cat"}, "beta": {0: "the cat"}, half: {0: "the cat"}, "alpha": {0: "the cat"}}
+    dirs = {"alpha": dirs[0], "beta": dirs[1]}
+    got = _generate_all(model, tokenizer, jobs, dirs, 12, "cpu")
+    assert got[half][0] == alone.strip() and got["beta"][0] != got[half][0] != got["alpha"][0]
+
+
+def test_the_server_composes_what_the_router_names_and_says_so(adapters, monkeypatch):
+    """A routed request whose route names a mix is answered by the composed adapters (as the
+    engine answers that mix alone); the reply's gom.mix and the x-gom-mix header say so."""
+    from fastapi.testclient import TestClient
+
+    from gom.lm.generate import read_info
+    from gom.serve.app import Service, create_app
+
+    monkeypatch.chdir(adapters)
+    half = [{"model": "alpha", "weight": 0.5}, {"model": "beta", "weight": 0.5}]
+
+    class Routes:
+        largest_batch = 0
+
+        def start(self):
+            pass
+
+        async def stop(self):
+            pass
+
+        async def route(self, query, top_k=3):
+            return {
+                "query": query,
+                "choice": "alpha",
+                "abstained": False,
+                "in_domain_score": 0.9,
+                "threshold": None,
+                "ranking": [{"model": "alpha", "score": 0.45}],
+                "mix": half if "unsure" in query else None,
+            }
+
+    engine = Engine(adapters / "models", ["alpha", "beta"], device="cpu")
+    infos = {n: read_info(adapters / "models" / n) for n in ("alpha", "beta")}
+    service = Service(Routes(), infos, engine.tokenizer, engine.context, {}, engine=engine)
+    body = {"model": "auto", "max_tokens": 10, "temperature": 0}
+    with TestClient(create_app(service)) as client:
+        unsure = client.post("/v1/completions", json={**body, "prompt": "an unsure cat"})
+        sure = client.post("/v1/completions", json={**body, "prompt": "a sure cat"})
+        named = client.post("/v1/completions", json={**body, "model": "alpha", "prompt": "an unsure cat"})
+        ids = engine.tokenizer("Q: an unsure cat\nA:", add_special_tokens=False)["input_ids"]
+
+        async def alone():
+            pieces = engine.generate("alpha", ids, Sampling(10, temperature=0), mix=(("alpha", 0.5), ("beta", 0.5)))
+            return "".join([p async for p in pieces if not isinstance(p, Finish)])
+
+        expected = asyncio.run(alone())
+    assert unsure.status_code == 200, unsure.text
+    assert unsure.json()["gom"]["mix"] == half and unsure.headers["x-gom-mix"] == "alpha=0.5,beta=0.5"
+    assert unsure.json()["choices"][0]["text"] == expected
+    assert sure.json()["gom"]["mix"] is None and "x-gom-mix" not in sure.headers
+    assert named.json()["gom"]["mix"] is None and named.json()["choices"][0]["text"] != expected
+
+
 def test_adapters_of_different_bases_are_refused(adapters, tmp_path, monkeypatch):
     import shutil
 

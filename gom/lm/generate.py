@@ -188,12 +188,18 @@ class MiniModel:
         device: str | None = None,
         trust_remote_code: bool = False,
         base_model: str | None = None,
+        mix: list[tuple[str | Path, float]] | None = None,
     ):
+        """``mix``: [(miniModel directory, weight), ...], this one first: their adapters, composed, answer."""
         model_dir = require_minimodel(model_dir)
         require_safetensors(model_dir)
         self.info = read_info(model_dir)
         self.name = self.info["dataset"]
         base = base_of(self.info, model_dir, base_model)
+        self.mix = [(Path(d), float(w)) for d, w in mix or []]
+        for other, _ in self.mix[1:]:
+            require_safetensors(require_minimodel(other))
+            one_base({model_dir: self.info, other: read_info(other)})  # composed adapters share one base
         if not Path(base).exists() and "/" not in base:
             raise GomError(
                 f"miniModel '{self.name}': its base model '{base}' is missing (build it with `snakemake --cores all {base}`)"
@@ -213,9 +219,14 @@ class MiniModel:
         return self._model
 
     def _with_adapter(self, model, model_dir: Path):
-        from gom.lm.loading import attach_adapter
+        from gom.lm.loading import attach_adapter, compose_adapters
 
-        return attach_adapter(model, model_dir).to(self.device).eval()
+        names = [f"part{k}" for k in range(len(self.mix))] or ["default"]
+        for name, other in zip(names, [d for d, _ in self.mix] or [model_dir]):
+            model = attach_adapter(model, other, adapter_name=name)
+        if self.mix:
+            model.set_adapter(compose_adapters(model, names, [w for _, w in self.mix]))
+        return model.to(self.device).eval()
 
     @staticmethod
     def _tokenizer(model_dir: Path, trust_remote_code: bool):

@@ -117,6 +117,21 @@ def attach_adapter(model, model_dir, adapter_name: str = "default"):
         ) from None
 
 
+def compose_adapters(model, names: list[str], weights: list[float]) -> str:
+    """The adapters ``names`` (attached to the PeftModel ``model``) merged into one with ``weights``
+    (PEFT's ``add_weighted_adapter``, ``cat``: the exact weighted sum of their low-rank updates), made
+    once per names and weights; returns its adapter name (not made active)."""
+    target = "mix_" + "_".join(f"{n}x{round(w * 10)}" for n, w in zip(names, weights))
+    if target not in model.peft_config:
+        try:
+            model.add_weighted_adapter(list(names), list(weights), adapter_name=target, combination_type="cat")
+        except Exception as e:
+            raise GomError(
+                f"adapters {', '.join(names)} cannot be composed ({type(e).__name__}: {first_line(e)})"
+            ) from None
+    return target
+
+
 def _mismatch(error: Exception) -> str:
     """The line of a state-dict error that says which tensor differs (PEFT's first line says only
     'Error(s) in loading state_dict for PeftModelForCausalLM:')."""

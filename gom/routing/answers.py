@@ -2,7 +2,8 @@
 
 For each dataset, the first ``rows`` of its held-out rows (in file order; nothing is chosen on
 them) are answered three ways: by the plain base, by the dataset's own miniModel, and routed as
-``gom ask`` does (the router picks a miniModel from the row's text, or abstains to the base).
+``gom ask`` does (the router picks a miniModel from the row's text, or abstains to the base, or
+names two to compose where it is unsure and the route_quality job kept composing).
 Each answer is scored against the row's reference response with chrF (sacrebleu), per row and
 per dataset (corpus chrF). A routed row whose choice is its own miniModel is the same greedy
 answer to the same prompt, so it is generated once.
@@ -104,6 +105,8 @@ def answer_report(
         return {}
     routed = Router(routing_dir, embedding_model=embedding_model).route([q[2] for q in questions], top_k=1)
     choices = [r["choice"] for r in routed]
+    # what answers a routed row: its chosen miniModel, or the two composed where the router is unsure
+    keys = [tuple((p["model"], p["weight"]) for p in r["mix"]) if r.get("mix") else r["choice"] for r in routed]
 
     infos = {Path(d["model_dir"]): read_info(d["model_dir"]) for d in datasets.values()}
     one_base(infos)
@@ -121,9 +124,9 @@ def answer_report(
         jobs.setdefault(BASE, {})[k] = framed
         jobs.setdefault(name, {})[k] = framed
         choice = choices[k]
-        if choice != name:  # as `gom ask`: the router's miniModel, its template over the row's text
+        if keys[k] != name:  # as `gom ask`: the router's miniModel, its template over the row's text
             info = {"prompt": prompt_of[choice], "system": system[choice]} if choice else None
-            jobs.setdefault(choice if choice else BASE, {}).setdefault(-1 - k, render_question(info, chat, text))
+            jobs.setdefault(keys[k] or BASE, {}).setdefault(-1 - k, render_question(info, chat, text))
     answers = _generate_all(
         model, tokenizer, jobs, {n: d["model_dir"] for n, d in datasets.items()}, max_new_tokens, device
     )
@@ -135,16 +138,15 @@ def answer_report(
         systems = {
             "base": [answers[BASE][k] for k in ks],
             "own": [answers[name][k] for k in ks],
-            "routed": [answers[name][k] if choices[k] == name else answers[choices[k]][-1 - k] for k in ks],
+            "routed": [answers[name][k] if keys[k] == name else answers[keys[k] or BASE][-1 - k] for k in ks],
         }
         entry = {"rows": len(ks), "routed_to_own": sum(choices[k] == name for k in ks) / max(len(ks), 1)}
+        entry["routed_composed"] = sum(isinstance(keys[k], tuple) for k in ks)
         for system_name, hyps in systems.items():
             corpus, per_row = chrf(hyps, refs)
             entry[system_name] = corpus
             for k, h, score in zip(ks, hyps, per_row):
-                model_name = (
-                    "base" if system_name == "base" else name if system_name == "own" else (choices[k] or "base")
-                )
+                model_name = "base" if system_name == "base" else name if system_name == "own" else _named(keys[k])
                 table_rows.append([name, questions[k][1], system_name, model_name, h, questions[k][4], f"{score:.2f}"])
         report["datasets"][name] = entry
         log.info("%s: chrF base %.1f, own %.1f, routed %.1f", name, entry["base"], entry["own"], entry["routed"])
@@ -171,6 +173,13 @@ def _example(table_rows: list[list], name: str) -> dict:
     return {"row": first, "reference": mine[0][5], **{r[2]: r[4] for r in mine if r[1] == first}}
 
 
+def _named(key) -> str:
+    """A routed answer's model as the CSV names it: a miniModel, 'base', or 'a 0.6 + b 0.4'."""
+    if isinstance(key, tuple):
+        return " + ".join(f"{n} {w:.1f}" for n, w in key)
+    return key or "base"
+
+
 def _load(base: str, lora: Mapping, device: str):
     from gom.lm.loading import load_base
 
@@ -179,21 +188,27 @@ def _load(base: str, lora: Mapping, device: str):
 
 
 def _generate_all(model, tokenizer, jobs, model_dirs, max_new_tokens: int, device: str) -> dict:
-    """{adapter or BASE: {key: answer}}: the base first, then one adapter in memory at a time."""
-    from gom.lm.loading import attach_adapter
+    """{adapter, composed pair or BASE: {key: answer}}: the base first, then each adapter (or pair,
+    composed) in turn, only the adapters in use kept in memory."""
+    from gom.lm.loading import attach_adapter, compose_adapters
 
     def answer(model, prompts: dict) -> dict:
         return dict(zip(prompts, greedy(model.eval(), tokenizer, list(prompts.values()), max_new_tokens, device)))
 
     answers = {BASE: answer(model, jobs.get(BASE, {}))}
-    previous = None
-    for adapter, prompts in jobs.items():
-        if adapter is BASE:
+    loaded: set[str] = set()
+    for key, prompts in jobs.items():
+        if key is BASE:
             continue
-        model = attach_adapter(model, model_dirs[adapter], adapter_name=adapter)
-        model.set_adapter(adapter)
-        if previous is not None:
-            model.delete_adapter(previous)
-        answers[adapter] = answer(model, prompts)
-        previous = adapter
+        parts = key if isinstance(key, tuple) else ((key, 1.0),)
+        for name, _ in parts:
+            if name not in loaded:
+                model = attach_adapter(model, model_dirs[name], adapter_name=name)
+                loaded.add(name)
+        active = compose_adapters(model, [n for n, _ in parts], [w for _, w in parts]) if len(parts) > 1 else key
+        model.set_adapter(active)
+        for stale in sorted(set(model.peft_config) - {active, *(n for n, _ in parts)}):
+            model.delete_adapter(stale)
+            loaded.discard(stale)
+        answers[key] = answer(model, prompts)
     return answers

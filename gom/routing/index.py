@@ -147,7 +147,7 @@ class Index:
         if kind == "centroid":
             return (queries @ self.centroids.T).max(axis=1)
         if kind == "router":
-            return probabilities(choice.router if choice.graph_alpha == 0 else "linear", scores).max(axis=1)
+            return route_probabilities(choice, scores).max(axis=1)
         neighbours = neighbours or self.neighbours(queries, choice.k)
         if kind == "nearest_row":
             return neighbours.values[:, 0]
@@ -211,6 +211,11 @@ def probabilities(router: str, scores: np.ndarray) -> np.ndarray:
         votes = np.clip(scores, 0, None) + 1e-6
         return votes / votes.sum(axis=1, keepdims=True)
     return np.exp(log_softmax(scores, axis=1))
+
+
+def route_probabilities(choice: Choice, scores: np.ndarray) -> np.ndarray:
+    """The probabilities behind a choice's scores (graph smoothing turns any router's into log-probabilities)."""
+    return probabilities(choice.router if choice.graph_alpha == 0 else "linear", scores)
 
 
 def _texts(texts: list[str] | None, queries: np.ndarray) -> list[str]:

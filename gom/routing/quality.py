@@ -6,12 +6,13 @@ cross-entropy per response token) of the miniModel the router picks, of the row'
 (the oracle) and of the base model, and reports the routed improvement over the base as a
 percentage of the oracle's: 100% means routing loses nothing against always knowing the dataset.
 
-It also tries composing adapters when the router is unsure (its top probability below
-``UNSURE``): the top two adapters merged with PEFT's ``add_weighted_adapter`` (``cat``: the exact
-weighted sum of their low-rank updates, weights from the router's probabilities). The trial is
-judged on validation rows, with the probabilities the router gave them before it was refitted on
-them; composition is applied to the held-out rows only if it beat top-1 there. (The miniModels
-train on the validation rows too, so the trial leans towards top-1; the report says so.)
+It also tries composing adapters when the router is unsure (``gom.routing.compose``): the top
+two adapters merged with PEFT's ``add_weighted_adapter`` (``cat``: the exact weighted sum of
+their low-rank updates, weights from the router's probabilities). The trial is judged on
+validation rows, with the probabilities the router gave them before it was refitted on them;
+composition is applied to the held-out rows only if it beat top-1 there, and the report's verdict
+(with the index's sha256) is what ``gom ask``, ``gom serve`` and the answers job follow. (The
+miniModels train on the validation rows too, so the trial leans towards top-1; the report says so.)
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ import numpy as np
 
 from gom.device import pick_device
 from gom.errors import GomError
-from gom.io import load_npz, write_json
+from gom.io import load_npz, sha256_file, write_json
 from gom.lm.transfer import adapter_base
+from gom.routing.compose import UNSURE, mix
 from gom.routing.data import HELD_OUT, routing_rows
-from gom.routing.index import load_index, probabilities
+from gom.routing.index import load_index, route_probabilities
 
 log = logging.getLogger("gom.routing")
-
-UNSURE = 0.5  # the router is unsure when its top probability is below this
 
 
 def routing_quality(index_path, validation_path, datasets: Mapping[str, Mapping], out_json) -> dict:
@@ -53,7 +53,7 @@ def routing_quality(index_path, validation_path, datasets: Mapping[str, Mapping]
     # Held-out rows: the routed adapter against the oracle and the base.
     held = routing_rows(datasets, (HELD_OUT,))
     scores = index.scores(held.vectors, texts=held.texts)
-    p = probabilities(index.choice.router if index.choice.graph_alpha == 0 else "linear", scores)
+    p = route_probabilities(index.choice, scores)
     routed = p.argmax(axis=1)
     own = evaluator.adapter_losses(held.labels, held.labels, held.numbers)
     picked = own.copy()  # a row routed to its own miniModel has its own loss: evaluate only the others
@@ -69,6 +69,7 @@ def routing_quality(index_path, validation_path, datasets: Mapping[str, Mapping]
         **_percent(base[kept], own[kept], picked[kept]),
         "routed_to_own_dataset": float((routed[kept] == held.labels[kept]).mean()) if kept.any() else None,
         "composition": trial,
+        "index_sha256": sha256_file(index_path),  # the index the verdict holds for
     }
     if trial["kept"]:
         held_unsure = np.flatnonzero(kept & (p.max(axis=1) < UNSURE))
@@ -140,16 +141,15 @@ class _Losses:
         return self._run([((int(a),), (1.0,), int(j), int(r)) for a, j, r in zip(adapters, datasets_idx, rows)])
 
     def composed_losses(self, p: np.ndarray, datasets_idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """The top two adapters of each row merged with weights from ``p`` (rounded to tenths);
-        top-1 alone where the two have different bases."""
+        """The top two adapters of each row merged with weights from ``p`` (``compose.mix``); top-1
+        alone where the two have different bases or the weights leave the top one alone."""
         jobs = []
         for probs, j, r in zip(p, datasets_idx, rows):
-            a, b = np.argsort(-probs)[:2]
-            if self.base_of[a] != self.base_of[b]:
-                jobs.append(((int(a),), (1.0,), int(j), int(r)))
+            parts = mix(probs)
+            if parts is None or self.base_of[parts[0][0]] != self.base_of[parts[1][0]]:
+                jobs.append(((int(np.argmax(probs)),), (1.0,), int(j), int(r)))
                 continue
-            w = round(float(probs[a] / (probs[a] + probs[b])), 1)
-            jobs.append(((int(a), int(b)), (w, round(1 - w, 1)), int(j), int(r)))
+            jobs.append((tuple(a for a, _ in parts), tuple(w for _, w in parts), int(j), int(r)))
         return self._run(jobs)
 
     def _run(self, jobs: list[tuple]) -> np.ndarray:
@@ -185,7 +185,7 @@ class _Losses:
     def _model(self, base: str, adapters: tuple, weights: tuple):
         from peft import PeftModel
 
-        from gom.lm.loading import attach_adapter, load_base
+        from gom.lm.loading import attach_adapter, compose_adapters, load_base
 
         if self._loaded is None or self._loaded[0] != base:
             first = self.names[self.base_of.index(base)]
@@ -206,12 +206,7 @@ class _Losses:
         if len(adapters) == 1:
             target = f"a{adapters[0]}"
         else:
-            target = "mix_" + "_".join(f"{a}x{w}" for a, w in zip(adapters, weights)).replace(".", "p")
-            if target not in present:
-                model.add_weighted_adapter(
-                    [f"a{a}" for a in adapters], list(weights), adapter_name=target, combination_type="cat"
-                )
-                present.add(target)
+            target = compose_adapters(model, [f"a{a}" for a in adapters], list(weights))
         model.set_adapter(target)
         self._loaded = (base, model, tokenizer, present)
         return model, tokenizer

@@ -11,21 +11,30 @@ import torch
 from gom import paths
 from gom.errors import GomError
 from gom.io import reference_from_file, verified
-from gom.routing.index import ABSTAIN_MEANING, Neighbours, load_index
+from gom.routing.compose import composition_kept, mix
+from gom.routing.index import ABSTAIN_MEANING, Neighbours, load_index, route_probabilities
 
 
 class Router:
     """Index + embedding model, loaded once; ``route`` ranks the miniModels for queries."""
 
     def __init__(
-        self, results_dir: str | Path = paths.ROUTING_DIR, device: str = "cpu", embedding_model: str | None = None
+        self,
+        results_dir: str | Path = paths.ROUTING_DIR,
+        device: str = "cpu",
+        embedding_model: str | None = None,
+        compose: bool = True,
     ):
         """``embedding_model`` (the user's choice) replaces the model the index names, which is
-        only followed when it is a hub name or a path inside the working directory."""
+        only followed when it is a hub name or a path inside the working directory. ``compose``:
+        name the top two miniModels to merge where the router is unsure, if route_quality kept that
+        for this index (``gom.routing.compose``)."""
         from gom.embedding.encode import load_model
 
         results_dir = Path(results_dir)
         self.index = load_index(results_dir / "index.npz")
+        quality = results_dir / Path(paths.ROUTER_QUALITY).name
+        self.compose = compose and composition_kept(quality, results_dir / "index.npz")
         model = embedding_model or reference_from_file(
             self.index.model,
             f"the router index {results_dir / 'index.npz'}",
@@ -62,10 +71,12 @@ class Router:
     def route(self, queries: list[str], top_k: int = 3) -> list[dict]:
         _, scores, in_domain = self._score(queries)
         threshold = self.index.choice.threshold
+        p = route_probabilities(self.index.choice, scores) if self.compose else None
         out = []
-        for q, row, fit in zip(queries, scores, in_domain):
+        for i, (q, row, fit) in enumerate(zip(queries, scores, in_domain)):
             order = np.argsort(-row)[:top_k]
             abstain = threshold is not None and fit < threshold
+            parts = mix(p[i]) if self.compose and not abstain else None
             out.append(
                 {
                     "query": q,
@@ -75,6 +86,8 @@ class Router:
                     "threshold": threshold,
                     "method": self.index.method,
                     "ranking": [{"model": self.index.names[i], "score": float(row[i])} for i in order],
+                    # where the router is unsure and composing was kept: the miniModels to merge
+                    "mix": [{"model": self.index.names[d], "weight": w} for d, w in parts] if parts else None,
                 }
             )
         return out

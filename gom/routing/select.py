@@ -20,7 +20,7 @@ import numpy as np
 from gom.errors import GomError
 from gom.io import save_npz, write_json
 from gom.routing.data import TRAIN, VALIDATION, Rows, routing_rows
-from gom.routing.index import ABSTAIN_MEANING, ABSTAIN_SCORES, Choice, Index, probabilities
+from gom.routing.index import ABSTAIN_MEANING, ABSTAIN_SCORES, Choice, Index, route_probabilities
 from gom.routing.linear import Lexical, Linear
 from gom.routing.metrics import abstention, accuracy, calibrate
 from gom.routing.offdomain import calibration_part, read_queries
@@ -68,7 +68,7 @@ def build_router(
             out_validation,
             labels=validation.labels,
             rows=validation.numbers,
-            probabilities=probabilities(choice.router if choice.graph_alpha == 0 else "linear", val_scores),
+            probabilities=route_probabilities(choice, val_scores),
         )
     return {"choice": report["choice"], "validation_top1": report["validation"]["top1_accuracy"]}
 

@@ -83,10 +83,14 @@ class Service:
         if self.upstream is not None:
             await self.upstream.close()
 
-    def generate(self, model: str, prompt: str, ids: list[int], sampling: Sampling) -> AsyncIterator[str | Finish]:
+    def generate(
+        self, model: str, prompt: str, ids: list[int], sampling: Sampling, mix: list[dict] | None = None
+    ) -> AsyncIterator[str | Finish]:
+        """``mix``: the miniModels to compose (the local engine only: ``_choose`` drops it upstream)."""
         if self.upstream is not None:
             return self.upstream.generate(model, prompt, len(ids), sampling)
-        return self.engine.generate(BASE if model == "base" else model, ids, sampling)
+        parts = tuple((p["model"], p["weight"]) for p in mix) if mix else None
+        return self.engine.generate(BASE if model == "base" else model, ids, sampling, mix=parts)
 
 
 def create_app(service: Service) -> FastAPI:
@@ -208,6 +212,8 @@ async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
             "in_domain_score": routed["in_domain_score"],
             "abstained": routed["abstained"],
             "routed": True,
+            # composing happens in the local engine; an upstream server answers with the top miniModel
+            "mix": routed.get("mix") if service.upstream is None else None,
         }
     if model != "base" and model not in service.infos:
         names = service.served
@@ -217,7 +223,14 @@ async def _choose(service: Service, model: str, query: str) -> tuple[str, dict]:
         raise OpenAIError(
             404, f"the model '{model[:100]}' does not exist; available: {shown}", "model", "model_not_found"
         )
-    return model, {"model": model, "score": None, "in_domain_score": None, "abstained": False, "routed": False}
+    return model, {
+        "model": model,
+        "score": None,
+        "in_domain_score": None,
+        "abstained": False,
+        "routed": False,
+        "mix": None,
+    }
 
 
 async def _answer(
@@ -257,11 +270,13 @@ async def _answer(
         )
     temperature, top_p = 1.0 if req.temperature is None else req.temperature, 1.0 if req.top_p is None else req.top_p
     sampling = Sampling(max_tokens or min(DEFAULT_MAX_TOKENS, room), temperature, top_p, stops, req.seed)
-    pieces = service.generate(name, prompt, ids, sampling)
+    pieces = service.generate(name, prompt, ids, sampling, meta["mix"])
     first = await first_piece(pieces)  # an upstream's refusal is still an HTTP error, not a broken stream
     headers = {"x-gom-model": name}
     if meta["score"] is not None:
         headers["x-gom-score"] = f"{meta['score']:.6f}"
+    if meta["mix"]:
+        headers["x-gom-mix"] = ",".join(f"{p['model']}={p['weight']:.1f}" for p in meta["mix"])
     reply = Reply(chat, name, meta)
     if req.stream:
         usage = bool(req.stream_options and req.stream_options.include_usage)

@@ -3,7 +3,9 @@
 Requests are queued to one worker thread. Each time the worker is free it takes every request
 waiting (up to ``max_batch``) and decodes them together, one token per step for all rows, each
 row through its own adapter (PEFT's ``adapter_names``; ``"__base__"`` is the plain base) and with
-its own temperature, top-p, stop strings and token limit. Pieces of text go back to the asyncio
+its own temperature, top-p, stop strings and token limit. A request may name two miniModels to
+compose (``mix``): the worker merges their adapters into one the first time (keeping the
+``MAX_MIXES`` most recently used). Pieces of text go back to the asyncio
 side as they are decoded, so a streamed answer arrives token by token while the event loop stays
 free for other requests.
 """
@@ -22,11 +24,13 @@ from pathlib import Path
 from gom.errors import GomError, first_line
 from gom.lm.chat import stop_ids
 from gom.lm.generate import base_of, load_checked_base, one_base, read_info, require_minimodel, require_safetensors
+from gom.lm.loading import compose_adapters
 from gom.serve.sampling import pick_token as _pick  # noqa: F401 (tests take the sampler from here)
 from gom.serve.sampling import seeded_generator as _generator
 
 log = logging.getLogger(__name__)
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed batch
+MAX_MIXES = 16  # composed adapters kept in memory, the least recently used dropped first
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Job:
     loop: asyncio.AbstractEventLoop
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     cancelled: bool = False
+    mix: tuple[tuple[str, float], ...] | None = None  # miniModels and weights to compose instead
 
     def send(self, event) -> None:
         self.loop.call_soon_threadsafe(self.events.put_nowait, event)
@@ -129,6 +134,7 @@ class Engine:
         # a chat base's end-of-turn token.
         self.stop_ids = stop_ids(self.tokenizer, model.generation_config)
         self.max_batch = max_batch
+        self.mixes: dict[tuple, str] = {}  # (names, weights) -> composed adapter, least recently used first
         self.jobs: queue.Queue[Job | None] = queue.Queue()
         self.largest_batch = 0  # the most requests decoded together so far (GET /health)
         self.worker = threading.Thread(target=self._work, name="gom-generate", daemon=True)
@@ -138,9 +144,11 @@ class Engine:
         self.jobs.put(None)
         self.worker.join(timeout=30)
 
-    async def generate(self, adapter: str, prompt_ids: list[int], sampling: Sampling) -> AsyncIterator[str | Finish]:
-        """Pieces of text as they are decoded, then a Finish."""
-        job = Job(adapter, prompt_ids, sampling, asyncio.get_running_loop())
+    async def generate(
+        self, adapter: str, prompt_ids: list[int], sampling: Sampling, mix: tuple[tuple[str, float], ...] | None = None
+    ) -> AsyncIterator[str | Finish]:
+        """Pieces of text as they are decoded, then a Finish; through the ``mix`` composed if given."""
+        job = Job(adapter, prompt_ids, sampling, asyncio.get_running_loop(), mix=mix)
         self.jobs.put(job)
         try:
             while True:
@@ -176,6 +184,15 @@ class Engine:
                 for j in batch:
                     j.send(GomError(f"{type(e).__name__}: {first_line(e)}"))
 
+    def _composed(self, mix: tuple[tuple[str, float], ...], batch: list[Job]) -> str:
+        """The adapter composing ``mix`` (made in the worker, between batches), marked recently used."""
+        name = self.mixes.pop(mix, None) or compose_adapters(self.model, [n for n, _ in mix], [w for _, w in mix])
+        self.mixes[mix] = name
+        in_use = {j.mix for j in batch}
+        for old in [m for m in self.mixes if m not in in_use][: max(0, len(self.mixes) - MAX_MIXES)]:
+            self.model.delete_adapter(self.mixes.pop(old))
+        return name
+
     def _decode(self, batch: list[Job]) -> None:
         import torch
         from transformers import DynamicCache
@@ -190,7 +207,7 @@ class Engine:
             mask[i, width - len(j.prompt_ids) :] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        adapters = [j.adapter for j in batch]
+        adapters = [self._composed(j.mix, batch) if j.mix else j.adapter for j in batch]
         rows_of = [Row(j, self.tokenizer) for j in batch]
         cache = DynamicCache()
         with torch.inference_mode():

@@ -510,6 +510,11 @@
     const parts = model === "base"
       ? ["Answered by ", el("strong", {}, "the base model"), gom && gom.abstained ? " (router abstained)" : ""]
       : ["Answered by ", el("strong", {}, model), gom && Number.isFinite(gom.score) ? ` (score ${fmt(gom.score)})` : ""];
+    // The router was unsure and composing was kept: the top two miniModels answered together.
+    if (gom && Array.isArray(gom.mix) && gom.mix.length > 1) {
+      parts.push(`, composed with ${gom.mix.slice(1).map((m) => `${m.model} (weight ${m.weight})`).join(", ")}` +
+        ` (weight ${gom.mix[0].weight} on ${gom.mix[0].model})`);
+    }
     box.replaceChildren(...parts);
   }
 
