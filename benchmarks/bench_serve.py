@@ -11,6 +11,11 @@ usage). Queries are rows of the workflow's processed datasets.
 
     python benchmarks/bench_serve.py --workdir .            # after `snakemake --cores all`
     python benchmarks/bench_serve.py --workdir . --stream-only --max-tokens 64
+
+Several working directories (e.g. the sample run on the real default base and on the tiny one)
+are measured one after the other in one run, and their streamed numbers printed side by side:
+
+    python benchmarks/bench_serve.py --workdir real tiny --stream-only --max-tokens 64
 """
 
 from __future__ import annotations
@@ -180,7 +185,7 @@ def table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", default=".", help="a working directory where the workflow has run")
+    parser.add_argument("--workdir", nargs="+", default=["."], help="working directories where the workflow has run")
     parser.add_argument("--route-requests", type=int, default=384)
     parser.add_argument("--generate-requests", type=int, default=96)
     parser.add_argument("--max-tokens", type=int, default=16, help="tokens generated per request")
@@ -189,7 +194,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stream-requests", type=int, default=16)
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args(argv)
-    workdir = Path(args.workdir).resolve()
+    results = {}
+    for workdir in (Path(w).resolve() for w in args.workdir):
+        label = f"{workdir.name} ({base_of(workdir)})"
+        print(f"== {label}", flush=True)
+        results[label] = measure(workdir, args)
+    if len(results) > 1:
+        print(side_by_side(results))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results if len(results) > 1 else results[label], indent=2) + "\n")
+    return 1 if any(r["failed"] for result in results.values() for r in result["rows"]) else 0
+
+
+def base_of(workdir: Path) -> str:
+    """The base model the working directory's miniModels were trained on, from their gom.json."""
+    for info in sorted((workdir / "models").glob("*/gom.json")):
+        return Path(json.loads(info.read_text())["base_model"]).name
+    return "no miniModel"
+
+
+def side_by_side(results: dict) -> str:
+    lines = [
+        "| workdir (base) | clients | first token p50 / p95 ms | tokens/s received |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, result in results.items():
+        for r in result["rows"]:
+            if r["mode"] == "stream":
+                lines.append(
+                    f"| {label} | {r['clients']} | {r['first_token_p50_ms']} / {r['first_token_p95_ms']} | "
+                    f"{r['tokens_per_s']} |"
+                )
+    return "\n".join(lines)
+
+
+def measure(workdir: Path, args) -> dict:
     texts = queries(workdir, max(args.route_requests, args.generate_requests))
     rows = []
     with (
@@ -219,9 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Router.route in this process, per query: {ceiling['one_at_a_time_ms']} ms one at a time, "
             f"{ceiling['batches_of_32_ms']} ms in batches of 32 ({ceiling['ratio']}x)"
         )
-    if args.out:
-        Path(args.out).write_text(json.dumps({"rows": rows, "health": health, "in_process": ceiling}, indent=2) + "\n")
-    return 1 if any(r["failed"] for r in rows) else 0
+    return {"rows": rows, "health": health, "in_process": ceiling}
 
 
 if __name__ == "__main__":
