@@ -102,6 +102,47 @@ def test_page(gom_server, tmp_path):
             assert page.get_attribute("#answered-by", "data-model") == asked
             assert asked in page.inner_text("#answered-by")
 
+            # an answer the top two miniModels gave together (an unsure router, composing kept): the
+            # server's reply is planted here (tests/test_serve_units.py checks the server's side)
+            other = next(n for n in names if n != asked)
+            mix = [{"model": asked, "weight": 0.6}, {"model": other, "weight": 0.4}]
+            gom = {
+                "model": asked,
+                "score": -0.7,
+                "in_domain_score": 0.8,
+                "abstained": False,
+                "routed": True,
+                "mix": mix,
+            }
+            chunks = [
+                {
+                    "object": "chat.completion.chunk",
+                    "model": asked,
+                    "gom": gom,
+                    "choices": [{"index": 0, "delta": {"content": "Composed."}, "finish_reason": None}],
+                },
+                {
+                    "object": "chat.completion.chunk",
+                    "model": asked,
+                    "gom": gom,
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                },
+            ]
+            sse = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+            page.route(
+                "**/v1/chat/completions",
+                lambda r: r.fulfill(
+                    status=200, headers={"content-type": "text/event-stream", "x-gom-model": asked}, body=sse
+                ),
+            )
+            page.fill("#ask-input", question + " ")
+            page.click("#ask-button")
+            page.wait_for_function("document.querySelector('#answer').innerText.includes('Composed.')", timeout=60_000)
+            assert wait_state(page, ("answered", "error"), 60_000) == "answered", page.inner_text("#answer-meta")
+            said = page.inner_text("#answered-by")
+            assert f"composed with {other} (weight 0.4)" in said and f"(weight 0.6 on {asked})" in said, said
+            page.unroute("**/v1/chat/completions")
+
             shot = tmp_path / "gom-page.png"
             page.screenshot(path=str(shot), full_page=True)
             if os.environ.get("GOM_SCREENSHOT_DIR"):
