@@ -179,6 +179,12 @@ def test_composed_adapters_answer_alike_in_the_engine_and_in_gom_ask(adapters, m
         assert alone not in (asyncio.run(one(None)), asyncio.run(one(None, "beta")))
         mixed, plain_alpha, plain_beta = asyncio.run(together())
         assert mixed == alone and engine.largest_batch == 3
+        async def with_a_bad_mix():  # a mix that cannot be made fails alone, not its batch
+            return await asyncio.gather(one((("alpha", 0.5), ("gamma", 0.5))), one(None), return_exceptions=True)
+
+        bad, fine = asyncio.run(with_a_bad_mix())
+        assert isinstance(bad, GomError) and "alpha, gamma cannot be composed" in str(bad), bad
+        assert fine == plain_alpha
         monkeypatch.setattr(gom.serve.engine, "MAX_MIXES", 1)
         asyncio.run(one((("alpha", 0.7), ("beta", 0.3))))
         assert list(engine.mixes) == [(("alpha", 0.7), ("beta", 0.3))]

@@ -176,6 +176,9 @@ class Engine:
                     self.jobs.put(None)
                     break
                 batch.append(more)
+            batch = [j for j in batch if self._compose(j, batch)]
+            if not batch:
+                continue
             self.largest_batch = max(self.largest_batch, len(batch))
             try:
                 self._decode(batch)
@@ -184,14 +187,21 @@ class Engine:
                 for j in batch:
                     j.send(GomError(f"{type(e).__name__}: {first_line(e)}"))
 
-    def _composed(self, mix: tuple[tuple[str, float], ...], batch: list[Job]) -> str:
-        """The adapter composing ``mix`` (made in the worker, between batches), marked recently used."""
-        name = self.mixes.pop(mix, None) or compose_adapters(self.model, [n for n, _ in mix], [w for _, w in mix])
-        self.mixes[mix] = name
+    def _compose(self, job: Job, batch: list[Job]) -> bool:
+        """Point a job with a ``mix`` at the adapter composing it (made here, between batches, and
+        marked recently used); False, the job answered with the error, where it cannot be made."""
+        if job.mix is None:
+            return True
+        try:
+            name = self.mixes.pop(job.mix, None) or compose_adapters(self.model, *map(list, zip(*job.mix)))
+        except GomError as e:
+            job.send(e)
+            return False
+        self.mixes[job.mix] = job.adapter = name
         in_use = {j.mix for j in batch}
         for old in [m for m in self.mixes if m not in in_use][: max(0, len(self.mixes) - MAX_MIXES)]:
             self.model.delete_adapter(self.mixes.pop(old))
-        return name
+        return True
 
     def _decode(self, batch: list[Job]) -> None:
         import torch
@@ -207,7 +217,7 @@ class Engine:
             mask[i, width - len(j.prompt_ids) :] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        adapters = [self._composed(j.mix, batch) if j.mix else j.adapter for j in batch]
+        adapters = [j.adapter for j in batch]
         rows_of = [Row(j, self.tokenizer) for j in batch]
         cache = DynamicCache()
         with torch.inference_mode():
