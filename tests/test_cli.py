@@ -233,7 +233,7 @@ def test_long_query_reaches_the_router_whole(tmp_path, monkeypatch, capsys, sour
     seen = []
 
     class Router:
-        def __init__(self, results, embedding_model=None):
+        def __init__(self, results, embedding_model=None, compose=True):
             pass
 
         def route(self, queries, top_k):
@@ -310,7 +310,7 @@ def test_gom_json_cannot_turn_on_remote_code(inside, capsys, model_type):
 @pytest.mark.parametrize("command", [["generate", "--model", "trusting"], ["ask"]])
 def test_trust_remote_code_comes_only_from_the_flag(inside, capsys, record_load, monkeypatch, flag, command):
     class Router:  # sends every query to the trusting miniModel
-        def __init__(self, results, embedding_model=None):
+        def __init__(self, results, embedding_model=None, compose=True):
             pass
 
         def route(self, queries, top_k):
