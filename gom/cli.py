@@ -62,6 +62,8 @@ def _route(args) -> int:
     for i, r in enumerate(results["ranking"], 1):
         mark = " <- chosen" if r["model"] == results["choice"] else ""
         print(f"{i}. {r['model']:<24} {r['score']:.4f}{mark}")
+    if results.get("mix"):  # the router is unsure and route_quality kept composing: `gom ask` composes
+        print("unsure: gom ask composes " + " + ".join(f"{p['model']} {p['weight']:.1f}" for p in results["mix"]))
     return 0
 
 
