@@ -18,6 +18,8 @@ from gom.routing.index import ABSTAIN_MEANING, Neighbours, load_index, route_pro
 class Router:
     """Index + embedding model, loaded once; ``route`` ranks the miniModels for queries."""
 
+    compose = False  # set by __init__ from route_quality's verdict; a Router built without it never merges
+
     def __init__(
         self,
         results_dir: str | Path = paths.ROUTING_DIR,
