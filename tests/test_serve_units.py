@@ -179,6 +179,7 @@ def test_composed_adapters_answer_alike_in_the_engine_and_in_gom_ask(adapters, m
         assert alone not in (asyncio.run(one(None)), asyncio.run(one(None, "beta")))
         mixed, plain_alpha, plain_beta = asyncio.run(together())
         assert mixed == alone and engine.largest_batch == 3
+
         async def with_a_bad_mix():  # a mix that cannot be made fails alone, not its batch
             return await asyncio.gather(one((("alpha", 0.5), ("gamma", 0.5))), one(None), return_exceptions=True)
 
