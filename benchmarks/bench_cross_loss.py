@@ -72,7 +72,7 @@ def main():
             print(
                 f"{count} datasets: workflow {seconds:.0f} s; cross_loss job {run['job_seconds']:.1f} s, "
                 f"{run['pairs']} pairs ({count * count} if every pair), evaluated {run['evaluated']} "
-                f"(base losses included), from cache {run['from_cache']}; jobs {jobs}"
+                f"(base losses included), from cache {run['from_cache']}, from training {run['from_training']}; jobs {jobs}"
             )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -485,3 +485,73 @@ def test_the_head_only_at_learned_positions_gives_the_models_own_loss_and_gradie
     theirs.backward()
     assert float(ours) == pytest.approx(float(theirs), rel=1e-5)
     assert all(torch.allclose(a, p.grad, atol=1e-6) for a, p in zip(grads, lora))
+
+
+def _datasets(data, model_dir):
+    """train_lora's dataset as the cross-evaluation and routing quality take it."""
+    lora = {**SETTINGS, "base_model": str(data / "base"), "epochs": 40}
+    return {
+        "qa": {
+            "parquet": data / "qa.parquet",
+            "model_dir": model_dir,
+            "templates": TEMPLATES,
+            "lora": lora,
+            "split": SPLIT,
+        }
+    }
+
+
+def _without_record(model_dir, to, change):
+    """A copy of ``model_dir`` whose metrics.json's held-out record is changed by ``change``."""
+    import shutil
+
+    shutil.copytree(model_dir, to)
+    metrics = json.loads((to / "metrics.json").read_text())
+    change(metrics["held_out"])
+    (to / "metrics.json").write_text(json.dumps(metrics))
+    return to
+
+
+def test_the_held_out_losses_of_training_are_the_cross_evaluations_and_routing_qualitys_own(trained, data, tmp_path):
+    """train_lora keeps each held-out row's losses (adapter and base) in metrics.json; the
+    cross-evaluation and routing quality take them instead of evaluating again, with the values
+    they would have measured, and evaluate again where the record is not for these rows or not sound."""
+    from gom.lm.transfer import cross_losses
+    from gom.routing.quality import _Losses
+
+    out, metrics, _ = trained
+    entry = json.loads((out / "metrics.json").read_text())["held_out"]
+    table = pl.read_parquet(data / "qa.parquet")
+    held_rows = np.flatnonzero(eval_mask(table["text"].to_list(), SPLIT["fraction"], SPLIT["seed"])).tolist()
+    assert sorted(entry["rows"] + entry["empty"]) == held_rows and "held_out" not in metrics
+    tokens = np.array(entry["tokens"])
+    assert (tokens * entry["loss"]).sum() / tokens.sum() == pytest.approx(metrics["eval_loss"], rel=1e-9)
+    assert (tokens * entry["base_loss"]).sum() / tokens.sum() == pytest.approx(metrics["base_eval_loss"], rel=1e-9)
+
+    rows = np.array(entry["rows"])
+    fresh = {}
+    for why, change in {
+        "split": lambda e: e.update(key="0" * 64),  # measured on other rows or settings
+        "lists": lambda e: e["loss"].pop(),  # not whole
+        "values": lambda e: e["base_loss"].__setitem__(0, -1.0),  # not a loss
+    }.items():
+        model_dir = _without_record(out, tmp_path / why, change)
+        losses, base, counts = cross_losses(_datasets(data, model_dir), {(0, 0): "own"}, tmp_path / f"{why}.json")
+        assert counts == {"evaluated": 2, "from_cache": 0, "from_training": 0}
+        evaluator = _Losses(_datasets(data, model_dir), "cpu")
+        labels = np.zeros(len(rows), dtype=int)
+        fresh[why] = (losses, base, evaluator.adapter_losses(labels, labels, rows), evaluator.base_losses(labels, rows))
+        assert evaluator._loaded is not None  # it loaded the model to evaluate
+
+    losses, base, counts = cross_losses(_datasets(data, out), {(0, 0): "own"}, tmp_path / "kept.json")
+    assert counts == {"evaluated": 0, "from_cache": 0, "from_training": 2}
+    evaluator = _Losses(_datasets(data, out), "cpu")
+    labels = np.zeros(len(rows), dtype=int)
+    own, of_base = evaluator.adapter_losses(labels, labels, rows), evaluator.base_losses(labels, rows)
+    assert evaluator._loaded is None  # nothing was evaluated, no model loaded
+    for again in fresh.values():
+        assert losses[(0, 0)] == pytest.approx(again[0][(0, 0)], abs=1e-5)
+        assert base[(0, 0)] == pytest.approx(again[1][(0, 0)], abs=1e-5)
+        np.testing.assert_allclose(own, again[2], atol=1e-5)
+        np.testing.assert_allclose(of_base, again[3], atol=1e-5)
+    assert own.mean() < of_base.mean()  # the adapter learnt these rows' kind

@@ -282,19 +282,24 @@ def test_real_base_trains_only_the_new_adapter(tmp_path):
     assert ("cross_loss", "") in jobs
     before = pl.read_csv(tmp_path / "results/training/cross_loss.csv")
     run_snakemake(tmp_path, check=True)
-    # Cross-evaluation keeps the four losses of the two earlier adapters on their two datasets
-    # and the base's two: it evaluates the five pairs that involve herbs and the base on herbs.
-    assert "'evaluated': 6, 'from_cache': 6, 'pairs': 9" in (tmp_path / "logs/cross_loss.log").read_text()
+    # Cross-evaluation takes each adapter's loss on its own dataset and the base's on each from
+    # the training jobs (six), keeps the two cross pairs of the earlier adapters from its cache,
+    # and evaluates the four other pairs that involve herbs.
+    assert (
+        "'evaluated': 4, 'from_cache': 2, 'from_training': 6, 'pairs': 9"
+        in (tmp_path / "logs/cross_loss.log").read_text()
+    )
     after = pl.read_csv(tmp_path / "results/training/cross_loss.csv")
     assert after.filter(pl.col("adapter") != "herbs", pl.col("dataset") != "herbs").equals(before)
 
-    # A planted cache (every loss 0.001, keys unchanged) and a forced run: nothing new to
-    # evaluate, so every pair is evaluated again, and 0.001 is not a loss anyway.
+    # A planted cache (every loss 0.001, keys unchanged) and a forced run: 0.001 is not a loss,
+    # so every pair is evaluated again but the six the training jobs measured (each adapter on
+    # its own dataset, the base on each).
     cache = tmp_path / "results/training/cross_loss_cache.json"
     cache.write_text(json.dumps(dict.fromkeys(json.loads(cache.read_text()), 0.001)))
     run_snakemake(tmp_path, "--forcerun", "results/training/cross_loss.csv", check=True)
     log = (tmp_path / "logs/cross_loss.log").read_text()
-    assert "'evaluated': 12, 'from_cache': 0, 'pairs': 9" in log and "cannot be losses" in log
+    assert "'evaluated': 6, 'from_cache': 0, 'from_training': 6, 'pairs': 9" in log and "cannot be losses" in log
     forced = pl.read_csv(tmp_path / "results/training/cross_loss.csv")
     assert forced.drop("loss", "base_loss", "improvement").equals(after.drop("loss", "base_loss", "improvement"))
     assert (forced["loss"] - after["loss"]).abs().max() < 1e-4 and forced["loss"].min() > 0.01

@@ -24,38 +24,36 @@ def supervised_loss(model, ids, mask, labels, n_items: int):
     ) / max(n_items, 1)
 
 
-def evaluate(model, examples: list[Example], pad_id: int, micro_batch_size: int, device: str) -> float:
-    """Mean cross-entropy per supervised token over ``examples``."""
+def row_sums(model, examples: list[Example], pad_id: int, micro_batch_size: int, device: str):
+    """(each example's cross-entropy summed over its supervised tokens, its number of supervised
+    tokens), in ``examples`` order; the LM head only where some row of a batch has a label."""
     import torch
 
-    total, tokens = 0.0, 0
+    sums, tokens = np.zeros(len(examples)), np.zeros(len(examples), dtype=np.int64)
     model.eval()
     with torch.no_grad():
         for batch in length_grouped_batches([len(e.input_ids) for e in examples], micro_batch_size, 0, 0):
             ids, mask, labels = (t.to(device) for t in collate([examples[i] for i in batch], pad_id))
-            n = int((labels[:, 1:] != IGNORE).sum())
+            target = labels[:, 1:]
+            keep = torch.nonzero((target != IGNORE).any(dim=0)).squeeze(1)
             with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-                loss = supervised_loss(model, ids, mask, labels, n)
-            total += float(loss) * n
-            tokens += n
-    return total / max(tokens, 1)
+                logits = model(input_ids=ids, attention_mask=mask, logits_to_keep=keep).logits
+            kept = target[:, keep]
+            token_loss = torch.nn.functional.cross_entropy(
+                logits.float().transpose(1, 2), kept, ignore_index=IGNORE, reduction="none"
+            )
+            sums[batch] = token_loss.sum(dim=1).cpu().numpy()
+            tokens[batch] = (kept != IGNORE).sum(dim=1).cpu().numpy()
+    return sums, tokens
+
+
+def evaluate(model, examples: list[Example], pad_id: int, micro_batch_size: int, device: str) -> float:
+    """Mean cross-entropy per supervised token over ``examples``."""
+    sums, tokens = row_sums(model, examples, pad_id, micro_batch_size, device)
+    return float(sums.sum() / max(int(tokens.sum()), 1))
 
 
 def example_losses(model, examples: list[Example], pad_id: int, micro_batch_size: int, device: str) -> np.ndarray:
     """Each example's mean cross-entropy per supervised token (in ``examples`` order)."""
-    import torch
-
-    out = np.zeros(len(examples))
-    model.eval()
-    with torch.no_grad():
-        for batch in length_grouped_batches([len(e.input_ids) for e in examples], micro_batch_size, 0, 0):
-            ids, mask, labels = (t.to(device) for t in collate([examples[i] for i in batch], pad_id))
-            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-                logits = model(input_ids=ids, attention_mask=mask).logits
-            target = labels[:, 1:]
-            token_loss = torch.nn.functional.cross_entropy(
-                logits[:, :-1].float().transpose(1, 2), target, ignore_index=IGNORE, reduction="none"
-            )
-            counts = (target != IGNORE).sum(dim=1).clamp(min=1)
-            out[batch] = (token_loss.sum(dim=1) / counts).cpu().numpy()
-    return out
+    sums, tokens = row_sums(model, examples, pad_id, micro_batch_size, device)
+    return sums / np.maximum(tokens, 1)

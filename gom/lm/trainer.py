@@ -20,6 +20,7 @@ import numpy as np
 
 from gom.device import pick_device, set_threads
 from gom.errors import GomError
+from gom.io import verified_checksum
 from gom.lm.card import save_minimodel
 from gom.lm.checkpoints import Preempted, StopFlag, load_checkpoint, save_checkpoint
 from gom.lm.data import (
@@ -32,8 +33,10 @@ from gom.lm.data import (
     show_example,
     tokenize,
 )
+from gom.lm.held_out import held_out_key, record
 from gom.lm.loading import add_lora, load_base
-from gom.lm.losses import evaluate, supervised_loss
+from gom.lm.loss_cache import base_key
+from gom.lm.losses import row_sums, supervised_loss
 
 log = logging.getLogger("gom.train")
 
@@ -148,7 +151,7 @@ def train_lora(
     if settings.get("max_steps"):
         total_steps = min(total_steps, settings["max_steps"])
 
-    base_eval_loss = evaluate(model, held, pad_id, mbs, device)
+    base_sums, held_tokens = row_sums(model, held, pad_id, mbs, device)
     model = add_lora(model, settings)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=settings["lr"], weight_decay=settings["weight_decay"])
@@ -226,7 +229,9 @@ def train_lora(
                 )
                 raise Preempted(3)
 
-    eval_loss = evaluate(model, held, pad_id, mbs, device)
+    sums, _ = row_sums(model, held, pad_id, mbs, device)
+    n_held = max(int(held_tokens.sum()), 1)
+    eval_loss, base_eval_loss = float(sums.sum() / n_held), float(base_sums.sum() / n_held)
     if not (math.isfinite(eval_loss) and math.isfinite(base_eval_loss)):
         raise GomError(
             f"dataset '{name}': the held-out loss is {eval_loss} (base {base_eval_loss}); lower lora.lr (now "
@@ -253,6 +258,22 @@ def train_lora(
         "data_sha256": hashlib.sha256(
             "\n".join(f"{p}\x00{r}" for p, r in (pairs[e.row] for e in train)).encode()
         ).hexdigest(),
+        # Each held-out row's losses, for the cross-evaluation and routing quality to reuse.
+        "held_out": record(
+            held_out_key(
+                base_key(base_model, settings["revision"]),
+                verified_checksum(parquet),
+                templates,
+                split,
+                settings["max_length"],
+                device,
+            ),
+            [e.row for e in held],
+            held_tokens,
+            sums / np.maximum(held_tokens, 1),
+            base_sums / np.maximum(held_tokens, 1),
+            sorted(set(eval_rows) - {e.row for e in held}),
+        ),
     }
     save_minimodel(out_dir, model, tokenizer, name, base_model, templates, settings, metrics)
     checkpoint.unlink(missing_ok=True)
@@ -264,4 +285,4 @@ def train_lora(
         metrics["supervised_tokens_per_second"],
         100 * metrics["padding_fraction"],
     )
-    return {k: v for k, v in metrics.items() if k != "train_loss"}
+    return {k: v for k, v in metrics.items() if k not in ("train_loss", "held_out")}

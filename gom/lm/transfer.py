@@ -8,7 +8,9 @@ improvement of adapter i on dataset j over the base, for i != j, is then rank-co
 
 Losses are kept in a cache keyed by the checksums of what they depend on (the adapter's weights,
 the base, the dataset's parquet, templates and split), so the job that follows an added dataset
-evaluates only the pairs that involve it: O(N * (neighbours + sample)) evaluations in all.
+evaluates only the pairs that involve it: O(N * (neighbours + sample)) evaluations in all. Each
+adapter's loss on its own dataset, and its base's, are the ones its training job measured
+(``gom.lm.held_out``) where they were measured on the same rows and settings.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gom.drawing import bar_table, heatmap
 from gom.errors import GomError
 from gom.io import atomic_path, reference_from_file, sha256_file, verified_checksum, write_json
 from gom.lm.generate import read_info, require_safetensors
+from gom.lm.held_out import held_out_key, mean_loss, recorded
 from gom.lm.loss_cache import SELECTION, base_key, plausible, read_cache, selection_of, vocabulary_size
 from gom.lm.source_ranking import source_ranking
 from gom.matrices import MATRIX_LIMIT, read_matrix
@@ -100,13 +103,24 @@ def cross_losses(
         wanted[adapter_key] = (i, i, j)
         wanted[base_of_pair] = (None, i, j)
     vocab = {i: vocabulary_size(base_of[i]) for i in range(len(names))}
+    # Each adapter's loss on its own dataset and its base's: what its training job measured.
+    trained = {}
+    for j, name in enumerate(names):
+        values = recorded(
+            datasets[name]["model_dir"],
+            held_out_key(base_keys[base_of[j]], *data_keys[j], settings[name]["max_length"], device),
+        )
+        for k, which in ((key(adapter_keys[j], j, j), 1), (key(None, j, j), 2)):
+            if values and k in wanted and mean_loss(values, which) is not None:
+                trained[k] = mean_loss(values, which)
     kept, last = read_cache(cache_path)
-    usable = plausible(kept, wanted, {a: b for a, b in keys.values()}, vocab)
-    cache = {k: v for k, v in kept.items() if k not in wanted or k in usable}
+    usable = plausible({**kept, **trained}, wanted, {a: b for a, b in keys.values()}, vocab)
+    trained = {k: v for k, v in trained.items() if k in usable}
+    cache = {k: v for k, v in {**kept, **trained}.items() if k not in wanted or k in usable}
     todo = {k: v for k, v in wanted.items() if k not in cache}
     if not todo and last == selection_of(wanted):  # the last run's losses, all cached: a forced run
         log.info("nothing new to evaluate: every pair is evaluated again rather than read back")
-        todo = dict(wanted)
+        todo = {k: v for k, v in wanted.items() if k not in trained}
     cache[SELECTION] = selection_of(wanted)
     if todo:
         _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, device)
@@ -114,7 +128,12 @@ def cross_losses(
         write_json(cache_path, cache)
     losses = {p: cache[adapter_key] for p, (adapter_key, _) in keys.items()}
     base_losses = {p: cache[b] for p, (_, b) in keys.items()}
-    return losses, base_losses, {"evaluated": len(todo), "from_cache": len(wanted) - len(todo)}
+    counts = {
+        "evaluated": len(todo),
+        "from_cache": len(wanted) - len(todo) - len(trained),
+        "from_training": len(trained),
+    }
+    return losses, base_losses, counts
 
 
 def _evaluate(datasets, names, settings, base_of, todo, cache, cache_path, device) -> None:

@@ -3,8 +3,9 @@
 Accuracy says whether the router picked the dataset a query came from; what a user gets is the
 answer of the miniModel it picked. For every held-out row this measures the loss (mean
 cross-entropy per response token) of the miniModel the router picks, of the row's own miniModel
-(the oracle) and of the base model, and reports the routed improvement over the base as a
-percentage of the oracle's: 100% means routing loses nothing against always knowing the dataset.
+(the oracle) and of the base model (those two as the training job of the row's dataset measured
+them, where it measured the same rows and settings), and reports the routed improvement over the
+base as a percentage of the oracle's: 100% means routing loses nothing against always knowing the dataset.
 
 It also tries composing adapters when the router is unsure (``gom.routing.compose``): the top
 two adapters merged with PEFT's ``add_weighted_adapter`` (``cat``: the exact weighted sum of
@@ -25,7 +26,9 @@ import numpy as np
 
 from gom.device import pick_device
 from gom.errors import GomError
-from gom.io import load_npz, sha256_file, write_json
+from gom.io import load_npz, sha256_file, verified_checksum, write_json
+from gom.lm.held_out import held_out_key, recorded
+from gom.lm.loss_cache import base_key
 from gom.lm.transfer import adapter_base
 from gom.routing.compose import UNSURE, mix
 from gom.routing.data import HELD_OUT, routing_rows
@@ -131,7 +134,7 @@ class _Losses:
         self.base_of = [
             adapter_base(d["model_dir"], d["lora"]["base_model"]) for d in datasets.values()
         ]  # each miniModel's base
-        self._loaded, self._tokens, self._pairs = None, {}, {}
+        self._loaded, self._tokens, self._pairs, self._records = None, {}, {}, {}
 
     def base_losses(self, datasets_idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The loss of each row's own dataset's base on it."""
@@ -156,7 +159,11 @@ class _Losses:
         """Losses of (adapters or None, weights, dataset, row) jobs, grouped by base and adapter set."""
         out = np.full(len(jobs), np.nan)
         groups: dict[tuple, list[int]] = {}
-        for k, (adapters, weights, j, _) in enumerate(jobs):
+        for k, (adapters, weights, j, row) in enumerate(jobs):
+            trained = self._trained(j) if not adapters or adapters == (j,) else None
+            if trained is not None and row in trained:  # measured by the training job of dataset j
+                out[k] = np.nan if trained[row] is None else trained[row][2 if not adapters else 1]
+                continue
             base = self.base_of[adapters[0]] if adapters else self.base_of[j]
             groups.setdefault((base, adapters, weights), []).append(k)
         for (base, adapters, weights), members in sorted(groups.items(), key=lambda g: g[0][0]):  # one base at a time
@@ -181,6 +188,22 @@ class _Losses:
                         )
                     out[present] = values
         return out
+
+    def _trained(self, j: int) -> dict | None:
+        """The held-out losses of dataset j's own adapter and its base that its training job
+        measured (``gom.lm.held_out``), when measured on these rows and settings."""
+        if j not in self._records:
+            d, base = self.datasets[self.names[j]], self.base_of[j]
+            key = held_out_key(
+                base_key(base, d["lora"]["revision"]),
+                verified_checksum(d["parquet"]),
+                d["templates"],
+                d["split"],
+                d["lora"]["max_length"],
+                self.device,
+            )
+            self._records[j] = recorded(d["model_dir"], key)
+        return self._records[j]
 
     def _model(self, base: str, adapters: tuple, weights: tuple):
         from peft import PeftModel
