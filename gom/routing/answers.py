@@ -26,9 +26,13 @@ log = logging.getLogger("gom.answers")
 BASE = None  # the adapter key of the plain base
 
 
-def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, device: str, batch: int = 16) -> list[str]:
+def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, device: str, batch: int = 64) -> list[str]:
     """Greedy answers to ``prompts`` (each already rendered), decoded in left-padded batches, each
-    ended at the first token that ends an answer."""
+    ended at the first token that ends an answer.
+
+    A decode step reads every weight once whatever the batch, so on a CPU 48 rows in one batch
+    cost little more than 16: the sample's 48 base answers took 63 s in batches of 16 and 40 s in
+    one (SmolLM2-135M, 96 new tokens, 2 cores), the same answers."""
     import torch
 
     ends = sorted(stop_ids(tokenizer, getattr(model, "generation_config", None)))
