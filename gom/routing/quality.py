@@ -134,7 +134,7 @@ class _Losses:
         self.base_of = [
             adapter_base(d["model_dir"], d["lora"]["base_model"]) for d in datasets.values()
         ]  # each miniModel's base
-        self._loaded, self._tokens, self._pairs, self._records = None, {}, {}, {}
+        self._loaded, self._tokens, self._pairs, self._records, self._base_keys = None, {}, {}, {}, {}
 
     def base_losses(self, datasets_idx: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The loss of each row's own dataset's base on it."""
@@ -194,8 +194,11 @@ class _Losses:
         measured (``gom.lm.held_out``), when measured on these rows and settings."""
         if j not in self._records:
             d, base = self.datasets[self.names[j]], self.base_of[j]
+            which = (base, d["lora"]["revision"])
+            if which not in self._base_keys:  # the checksums of the base's files, once per base
+                self._base_keys[which] = base_key(*which)
             key = held_out_key(
-                base_key(base, d["lora"]["revision"]),
+                self._base_keys[which],
                 verified_checksum(d["parquet"]),
                 d["templates"],
                 d["split"],
