@@ -34,7 +34,12 @@ TARGET = "results/training/cross_loss.csv"
 def write_config(workdir: Path, names: list[str], neighbours: int, sample: int) -> None:
     config = {
         "datasets": {n: {"sources": [{"path": f"datasets/raw/{n}.csv"}]} for n in names},
-        "lora": {"epochs": 1, "max_length": 64},
+        "lora": {
+            "base_model": "tiny",
+            "lr": 0.005,
+            "epochs": 1,
+            "max_length": 64,
+        },  # named: the default is the real base
         "cross_loss": {"neighbours": neighbours, "sample": sample},
     }
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
