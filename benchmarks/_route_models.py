@@ -15,7 +15,7 @@ import hashlib
 
 import numpy as np
 
-from gom.lm.transfer import edge_validity
+from gom.lm.source_ranking import edge_validity
 
 RERANK_KS = (2, 3, 5)
 

@@ -6,7 +6,8 @@ import pytest
 
 from gom.config import lora_settings, prepare
 from gom.errors import GomError
-from gom.lm.transfer import edge_validity, select_pairs
+from gom.lm.source_ranking import edge_validity
+from gom.lm.transfer import select_pairs
 from gom.routing.index import Choice, Index
 from gom.routing.router import Router
 from gom.templates import fields, render

@@ -1,4 +1,5 @@
-"""Does the graph pick the source adapter that helps a dataset most? Per-dataset ranking measures.
+"""Does the graph predict transfer? The pooled Spearman of each edge metric with the gains
+(``edge_validity``) and, per dataset, does it pick the source adapter that helps most.
 
 For each target dataset b, the candidates are the other datasets' adapters evaluated on b's
 held-out rows, each with its gain g(a, b) = base loss on b - adapter a's loss on b. A metric
@@ -104,3 +105,38 @@ def source_ranking(names: list[str], gains: Mapping[Pair, float], matrices: Mapp
         "Regret@k = (best gain - best gain in the top k) / best gain; NDCG@3 with the gains as relevance. "
         "Averaged over the targets that some adapter helps (best gain > 0). Lower regret and higher NDCG are better.",
     }
+
+
+def edge_validity(
+    names: list[str], losses: Mapping[Pair, float], base_losses: Mapping[Pair, float], matrices: dict[str, np.ndarray]
+) -> dict:
+    """Spearman correlation of each metric with the loss improvement over the base, over the
+    evaluated pairs of different datasets."""
+    from scipy.stats import spearmanr
+
+    cross = [(i, j) for i, j in losses if i != j]
+    improvement = np.array([base_losses[p] - losses[p] for p in cross])
+    result = {
+        "pairs": len(cross),
+        "pairs_possible": len(names) * (len(names) - 1),
+        "improvement_over_base": {f"{names[i]}->{names[j]}": float(v) for (i, j), v in zip(cross, improvement)},
+        "metrics": {},
+        "note": "Spearman rank correlation over the evaluated ordered pairs (adapter trained on a, evaluated on b's "
+        "held-out rows); improvement = base eval loss - adapter eval loss. With few pairs the p-values are weak "
+        "evidence.",
+    }
+    rows, cols = (np.array([p[k] for p in cross], dtype=int) for k in (0, 1))
+    for metric, mat in matrices.items():
+        x = mat[rows, cols] if cross else np.array([])
+        if len(x) < 3 or np.ptp(x) == 0 or np.ptp(improvement) == 0:
+            result["metrics"][metric] = {
+                "spearman": None,
+                "p_value": None,
+                "why": "fewer than 3 pairs or a constant series",
+            }
+            continue
+        rho, p = spearmanr(x, improvement)
+        result["metrics"][metric] = {"spearman": float(rho), "p_value": float(p)}
+    # Per target dataset: does the metric pick the adapter that helps it most? (Regret@k, NDCG@3)
+    result["source_choice"] = source_ranking(names, dict(zip(cross, improvement.tolist())), matrices)
+    return result

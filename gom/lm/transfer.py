@@ -32,7 +32,7 @@ from gom.io import atomic_path, reference_from_file, sha256_file, verified_check
 from gom.lm.generate import read_info, require_safetensors
 from gom.lm.held_out import held_out_key, mean_loss, recorded
 from gom.lm.loss_cache import SELECTION, base_key, plausible, read_cache, selection_of, vocabulary_size
-from gom.lm.source_ranking import source_ranking
+from gom.lm.source_ranking import edge_validity
 from gom.matrices import MATRIX_LIMIT, read_matrix
 
 log = logging.getLogger("gom.lm.transfer")
@@ -111,8 +111,9 @@ def cross_losses(
             held_out_key(base_keys[base_of[j]], *data_keys[j], settings[name]["max_length"], device),
         )
         for k, which in ((key(adapter_keys[j], j, j), 1), (key(None, j, j), 2)):
-            if values and k in wanted and mean_loss(values, which) is not None:
-                trained[k] = mean_loss(values, which)
+            value = mean_loss(values, which) if values and k in wanted else None
+            if value is not None:
+                trained[k] = value
     kept, last = read_cache(cache_path)
     usable = plausible({**kept, **trained}, wanted, {a: b for a, b in keys.values()}, vocab)
     trained = {k: v for k, v in trained.items() if k in usable}
@@ -220,41 +221,6 @@ def adapter_base(model_dir: str | Path, configured: str) -> str:
         f"{Path(model_dir) / 'gom.json'} (base_model)",
         f"rebuild the miniModel from the config with `snakemake --cores all --force {model_dir}`",
     )
-
-
-def edge_validity(
-    names: list[str], losses: Mapping[Pair, float], base_losses: Mapping[Pair, float], matrices: dict[str, np.ndarray]
-) -> dict:
-    """Spearman correlation of each metric with the loss improvement over the base, over the
-    evaluated pairs of different datasets."""
-    from scipy.stats import spearmanr
-
-    cross = [(i, j) for i, j in losses if i != j]
-    improvement = np.array([base_losses[p] - losses[p] for p in cross])
-    result = {
-        "pairs": len(cross),
-        "pairs_possible": len(names) * (len(names) - 1),
-        "improvement_over_base": {f"{names[i]}->{names[j]}": float(v) for (i, j), v in zip(cross, improvement)},
-        "metrics": {},
-        "note": "Spearman rank correlation over the evaluated ordered pairs (adapter trained on a, evaluated on b's "
-        "held-out rows); improvement = base eval loss - adapter eval loss. With few pairs the p-values are weak "
-        "evidence.",
-    }
-    rows, cols = (np.array([p[k] for p in cross], dtype=int) for k in (0, 1))
-    for metric, mat in matrices.items():
-        x = mat[rows, cols] if cross else np.array([])
-        if len(x) < 3 or np.ptp(x) == 0 or np.ptp(improvement) == 0:
-            result["metrics"][metric] = {
-                "spearman": None,
-                "p_value": None,
-                "why": "fewer than 3 pairs or a constant series",
-            }
-            continue
-        rho, p = spearmanr(x, improvement)
-        result["metrics"][metric] = {"spearman": float(rho), "p_value": float(p)}
-    # Per target dataset: does the metric pick the adapter that helps it most? (Regret@k, NDCG@3)
-    result["source_choice"] = source_ranking(names, dict(zip(cross, improvement.tolist())), matrices)
-    return result
 
 
 def transfer_report(
