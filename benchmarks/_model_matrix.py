@@ -22,7 +22,8 @@ from gom.lm.losses import example_losses
 from gom.matrices import read_matrix
 from gom.routing.compose import UNSURE
 from gom.routing.data import HELD_OUT, routing_rows
-from gom.routing.index import load_index, route_probabilities
+from gom.routing.index import route_probabilities
+from gom.routing.index_file import load_index
 from gom.routing.quality import _Losses
 
 

@@ -15,7 +15,8 @@ from gom.errors import GomError
 from gom.matrices import neighbours
 from gom.routing.data import HELD_OUT, TRAIN, VALIDATION, routing_rows
 from gom.routing.evaluate import evaluate_router
-from gom.routing.index import METHODS, Choice, Index, load_index, route_probabilities
+from gom.routing.index import METHODS, Choice, Index, route_probabilities
+from gom.routing.index_file import load_index
 from gom.routing.metrics import abstention, accuracy, auroc, calibrate
 from gom.routing.select import build_router
 from gom.split import eval_mask, split_mask, validation_mask

@@ -12,9 +12,10 @@ import torch
 from gom.errors import GomError
 from gom.io import write_json
 from gom.matrices import write_matrix
-from gom.serve.engine import BASE, Engine, Finish, Sampling, StopText, _pick
+from gom.serve.engine import BASE, Engine, Finish, Sampling, _pick
 from gom.serve.graph import graph_payload
 from gom.serve.schemas import location
+from gom.serve.stream_text import StopText
 
 
 def feed(stop: tuple[str, ...], texts: list[str]) -> tuple[str, bool]:
@@ -361,7 +362,7 @@ def test_upstream_stream_is_relayed_and_its_failures_are_named():
 def test_incremental_decoding_gives_the_whole_decode(adapters):
     from transformers import AutoTokenizer
 
-    from gom.serve.engine import Detokenizer
+    from gom.serve.stream_text import Detokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(adapters / "base")
     rng = np.random.default_rng(0)

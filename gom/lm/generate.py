@@ -16,6 +16,7 @@ from gom.device import pick_device
 from gom.errors import GomError, first_line
 from gom.io import read_json, reference_from_file
 from gom.lm.chat import chat_format, question_ids, stop_ids
+from gom.lm.loading import base_context, load_checked_base, refuse_custom_code
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 # gom.json keys and the types they must have; None marks an optional key.
@@ -120,40 +121,6 @@ def require_safetensors(model_dir: str | Path) -> Path:
     return weights
 
 
-def refuse_custom_code(base: str, trust_remote_code: bool) -> None:
-    """Say clearly, before transformers is asked, that a local base wants its own Python code run."""
-    config = Path(base) / "config.json"
-    if trust_remote_code or not config.is_file():
-        return
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return  # load_base reports a broken config
-    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
-
-    # transformers uses its own class for a known model_type and ignores auto_map then.
-    if isinstance(data, dict) and data.get("auto_map") and data.get("model_type") not in CONFIG_MAPPING:
-        raise GomError(
-            f"base model '{base}' needs its own Python code to load ({config} has an auto_map); "
-            "gom does not run code that comes with a model unless you pass --trust-remote-code"
-        )
-
-
-def base_context(base: str, revision: str | None, trust_remote_code: bool) -> int:
-    """How many tokens ``base`` attends to, from its config alone (no weights are loaded)."""
-    from transformers import AutoConfig
-
-    from gom.lm.loading import context_length
-
-    try:
-        config = AutoConfig.from_pretrained(base, revision=revision, trust_remote_code=trust_remote_code)
-    except Exception as e:
-        raise GomError(
-            f"base model '{base}': its config could not be loaded ({type(e).__name__}: {first_line(e)})"
-        ) from None
-    return context_length(config)
-
-
 def fitting_answer(prompt_tokens: int, max_new_tokens: int | None, context: int, framing: str = "") -> int:
     """The number of tokens to generate after a prompt of ``prompt_tokens`` (None: up to 128 as
     room allows); a GomError with gom serve's numbers when the prompt or the asked answer does
@@ -170,13 +137,6 @@ def fitting_answer(prompt_tokens: int, max_new_tokens: int | None, context: int,
             f"{room} within the base model's context of {context}"
         )
     return max_new_tokens if max_new_tokens is not None else min(128, room)
-
-
-def load_checked_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
-    from gom.lm import loading
-
-    refuse_custom_code(base, trust_remote_code)
-    return loading.load_base(base, revision, trust_remote_code, device)
 
 
 class MiniModel:

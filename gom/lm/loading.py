@@ -1,6 +1,10 @@
-"""Loading a causal-LM base model and its tokenizer, and putting LoRA layers on it."""
+"""Loading a causal-LM base model and its tokenizer (refusing a local base that would run its own
+code unless asked), and putting LoRA layers on it."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from gom.errors import GomError, first_line
 
@@ -147,3 +151,41 @@ def context_length(config) -> int:
         if isinstance(value, int) and value > 0:
             return value
     raise GomError("the base model's config names no context length (max_position_embeddings)")
+
+
+def refuse_custom_code(base: str, trust_remote_code: bool) -> None:
+    """Say clearly, before transformers is asked, that a local base wants its own Python code run."""
+    config = Path(base) / "config.json"
+    if trust_remote_code or not config.is_file():
+        return
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # load_base reports a broken config
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    # transformers uses its own class for a known model_type and ignores auto_map then.
+    if isinstance(data, dict) and data.get("auto_map") and data.get("model_type") not in CONFIG_MAPPING:
+        raise GomError(
+            f"base model '{base}' needs its own Python code to load ({config} has an auto_map); "
+            "gom does not run code that comes with a model unless you pass --trust-remote-code"
+        )
+
+
+def base_context(base: str, revision: str | None, trust_remote_code: bool) -> int:
+    """How many tokens ``base`` attends to, from its config alone (no weights are loaded)."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(base, revision=revision, trust_remote_code=trust_remote_code)
+    except Exception as e:
+        raise GomError(
+            f"base model '{base}': its config could not be loaded ({type(e).__name__}: {first_line(e)})"
+        ) from None
+    return context_length(config)
+
+
+def load_checked_base(base: str, revision: str | None, trust_remote_code: bool, device: str):
+    """load_base, after refusing a local base that would run its own code without --trust-remote-code."""
+    refuse_custom_code(base, trust_remote_code)
+    return load_base(base, revision, trust_remote_code, device)

@@ -15,7 +15,8 @@ from gom.errors import GomError
 from gom.io import read_json, write_json
 from gom.matrices import MATRIX_LIMIT
 from gom.routing.data import HELD_OUT, routing_rows
-from gom.routing.index import ABSTAIN_MEANING, Choice, load_index
+from gom.routing.index import ABSTAIN_MEANING, Choice
+from gom.routing.index_file import load_index
 from gom.routing.metrics import abstention, accuracy
 from gom.routing.offdomain import calibration_part, read_queries
 

@@ -32,7 +32,8 @@ from gom.lm.loss_cache import base_key
 from gom.lm.transfer import adapter_base
 from gom.routing.compose import UNSURE, mix
 from gom.routing.data import HELD_OUT, routing_rows
-from gom.routing.index import load_index, route_probabilities
+from gom.routing.index import route_probabilities
+from gom.routing.index_file import load_index
 
 log = logging.getLogger("gom.routing")
 

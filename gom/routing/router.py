@@ -12,7 +12,8 @@ from gom import paths
 from gom.errors import GomError
 from gom.io import reference_from_file, verified
 from gom.routing.compose import composition_kept, mix
-from gom.routing.index import ABSTAIN_MEANING, Neighbours, load_index, route_probabilities
+from gom.routing.index import ABSTAIN_MEANING, Neighbours, route_probabilities
+from gom.routing.index_file import load_index
 
 
 class Router:

@@ -106,7 +106,8 @@ def router_settings(index_path: str | Path, selection_path: str | Path, names: l
     """What a front end needs to pick the adapter of a query as ``gom route`` does."""
     from dataclasses import asdict
 
-    from gom.routing.index import ABSTAIN_MEANING, load_index
+    from gom.routing.index import ABSTAIN_MEANING
+    from gom.routing.index_file import load_index
 
     index = load_index(index_path)
     selection = read_json(selection_path)

@@ -84,7 +84,7 @@ def _tokenizer_and_context(base: str, revision: str | None, trust_remote_code: b
     """The base's tokenizer and context length, without its weights (generation happens upstream)."""
     from transformers import AutoConfig, AutoTokenizer
 
-    from gom.lm.generate import refuse_custom_code
+    from gom.lm.loading import refuse_custom_code
 
     refuse_custom_code(base, trust_remote_code)
     try:
